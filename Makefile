@@ -1,0 +1,86 @@
+# Build kit for the KVM x86 patch series: apply patches/ to Debian's Linux 7.3 (or KSRC), build
+# kvm.ko, kvm-intel.ko and kvm-amd.ko out of tree for Debian's stock 7.3.4+deb13-amd64 kernel (or
+# KDIR), and test all of it. `make help` lists the targets; README.md explains them.
+#
+# When invoked by kbuild (make -C $KDIR M=$PWD), this file is not used: kbuild reads ./Kbuild.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+# Public variables (see README.md). Exported so that the scripts under tools/ see them.
+TREE ?= $(TOP)/build/linux
+SERIES ?= $(TOP)/patches
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE
+
+.PHONY: all help buildroot base tree sync modules export export-check reset-tree \
+	dkms install uninstall check test-kit clean distclean
+
+all: modules
+
+help:
+	@echo 'Targets:'
+	@echo '  all (default)  apply the series and build kvm.ko, kvm-intel.ko, kvm-amd.ko'
+	@echo '                 into build/modules/<release>/ (= make modules)'
+	@echo '  check          run every test (the build kit tests); prints "N passed, N failed"'
+	@echo '  test-kit       only the build kit tests (part of check)'
+	@echo '  buildroot      create the cached trixie build root (debootstrap + target headers)'
+	@echo '  base           fetch, verify and import the base (linux-source-7.3) into the cache'
+	@echo '  tree           make TREE = base + series (git am on branch "series")'
+	@echo '  sync           copy the patched KVM sources from TREE into arch/, virt/, include/'
+	@echo '  modules        tree + sync + out-of-tree build, with the vermagic check'
+	@echo '  export         write TREE'"'"'s commits back to patches/ (git format-patch)'
+	@echo '  export-check   check that exporting TREE reproduces patches/ byte for byte'
+	@echo '  reset-tree     drop TREE (and any work in it) so the next build re-applies the series'
+	@echo '  dkms           write a self-contained DKMS source tree to build/dkms/'
+	@echo '  install        install the built modules into /lib/modules/<release>/updates/dkms'
+	@echo '  uninstall      remove them again'
+	@echo '  clean          remove build/ outputs and the synced sources (not the caches)'
+	@echo '  distclean      clean, and drop TREE'
+	@echo 'Variables: KSRC=<kernel git tree> KDIR=<prepared tree or headers> TREE=<dir>'
+	@echo '           SERIES=<dir> USE_BUILDROOT=0|1 W=1 RELEASE=<uname -r> KVM_SERIES_CACHE=<dir>'
+
+buildroot:
+	@tools/buildroot.sh ensure >/dev/null
+
+base:
+	@tools/base.sh ensure >/dev/null
+
+tree:
+	@tools/series.sh prepare
+
+sync: tree
+	@tools/sync.sh
+
+modules: tree
+	@tools/build.sh
+
+export:
+	@tools/series.sh export
+
+export-check:
+	@tools/series.sh export-check
+
+reset-tree:
+	rm -rf -- "$(TREE)"
+
+dkms: tree
+	@tools/dkms.sh source
+
+install:
+	@tools/dkms.sh install
+
+uninstall:
+	@tools/dkms.sh uninstall
+
+check:
+	@tools/check.sh
+
+test-kit:
+	@tools/check.sh kit
+
+clean:
+	rm -rf -- build/modules build/dkms build/logs build/test arch virt include \
+		.tmp_versions Module.symvers modules.order
+
+distclean: clean
+	rm -rf -- "$(TREE)" build

@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Common helpers for the build kit's scripts. Source it; do not run it.
+#
+# Every script of the kit sources this file first. It loads the pins, defines where the caches
+# live and gives the error and logging helpers, so that all scripts fail the same way: one line
+# starting with "error:" that says what is wrong and what to do, and a non-zero exit.
+
+set -euo pipefail
+
+KIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../pins.conf
+. "$KIT_TOP/tools/pins.conf"
+
+# Caches live outside the repository, keyed by version, so that a fresh clone reuses them.
+KIT_CACHE=${KVM_SERIES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-series}
+KIT_DOWNLOADS=$KIT_CACHE/downloads
+KIT_BASES=$KIT_CACHE/base
+KIT_LOGS=${KIT_LOGS:-$KIT_TOP/build/logs}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo ">>> $*" >&2
+}
+
+warn() {
+	echo "warning: $*" >&2
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "$1 needs root (it uses debootstrap/chroot/apt-get); run it as root or with sudo"
+}
+
+sha256_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# verify_sha256 FILE EXPECTED: a download that does not match is removed, never used.
+verify_sha256() {
+	local file=$1 want=$2 got
+	got=$(sha256_of "$file")
+	if [ "$got" != "$want" ]; then
+		rm -f "$file"
+		die "$(basename "$file"): sha256 $got does not match the pinned $want (tools/pins.conf); the file was removed"
+	fi
+}
+
+# A directory is published atomically: built under NAME.tmp.PID, renamed when complete.
+# A leftover .tmp.* from an interrupted run is never used and is cleaned next time.
+clean_stale_tmp() {
+	local d=$1
+	rm -rf "$d".tmp.* 2>/dev/null || true
+}
+
+# Kernel version "X.Y.Z" of a kernel source or build tree (its top-level Makefile).
+kernel_makefile_version() {
+	local dir=$1 v p s
+	[ -f "$dir/Makefile" ] || return 1
+	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
+	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
+	s=$(sed -n 's/^SUBLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
+	[ -n "$v" ] && [ -n "$p" ] || return 1
+	echo "$v.$p.${s:-0}"
+}
+
+# Release string (uname -r style) of a prepared kernel tree or headers directory.
+kdir_release() {
+	local kdir=$1
+	if [ -f "$kdir/include/config/kernel.release" ]; then
+		cat "$kdir/include/config/kernel.release"
+	elif [ -f "$kdir/include/generated/utsrelease.h" ]; then
+		sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h"
+	else
+		return 1
+	fi
+}
+
+# "X.Y" of a release or version string.
+major_minor() {
+	echo "$1" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p'
+}
+
+# Heavy builds (kernel, modules, selftests, emulators) share two cores: never two at once.
+# build_lock takes a machine-wide lock for the rest of the calling shell.
+build_lock() {
+	mkdir -p "$KIT_CACHE"
+	exec 9>"$KIT_CACHE/.build.lock"
+	if ! flock -n 9; then
+		log "waiting for another build to finish ($KIT_CACHE/.build.lock)"
+		flock 9
+	fi
+}
