@@ -10,10 +10,10 @@ TOP := $(CURDIR)
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
 TREE ?= $(TOP)/build/linux
 SERIES ?= $(TOP)/patches
-export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
-	dkms install uninstall check test-kit clean distclean
+	dkms install uninstall check test-kit vmtest clean distclean
 
 all: modules
 
@@ -23,6 +23,8 @@ help:
 	@echo '                 into build/modules/<release>/ (= make modules)'
 	@echo '  check          run every test (the build kit tests); prints "N passed, N failed"'
 	@echo '  test-kit       only the build kit tests (part of check)'
+	@echo '  vmtest         run KVM selftests on the built modules in an emulator'
+	@echo '                 (EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug)'
 	@echo '  buildroot      create the cached trixie build root (debootstrap + target headers)'
 	@echo '  base           fetch, verify and import the base (linux-source-7.3) into the cache'
 	@echo '  tree           make TREE = base + series (git am on branch "series")'
@@ -77,6 +79,9 @@ check:
 
 test-kit:
 	@tools/check.sh kit
+
+vmtest:
+	@tools/rig/vmtest.sh
 
 clean:
 	rm -rf -- build/modules build/dkms build/logs build/test arch virt include \

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make check`: every test of the project, one line per test, and a closing line
+# "N passed, N failed" (", N skipped" when some were skipped).
+#
+#   tools/check.sh            all suites
+#   tools/check.sh SUITE...   only these suites: kit, vmtest
+#
+# A test is an executable under tools/tests/<suite>/ (run in name order): exit 0 passes, exit 4
+# (KSFT_SKIP) skips with the reason on its last output line, anything else fails. Its output goes
+# to build/logs/check/<suite>/<name>.log. The vmtest suite is the test rig (tools/rig/vmtest.sh),
+# which reports its own tests and leaves its counts in its results directory.
+. "$(dirname "$0")/lib/common.sh"
+
+CHECK_LOGS=$KIT_LOGS/check
+passed=0 failed=0 skipped=0
+failures=()
+
+run_test() {
+	local suite=$1 t=$2 name rc=0 start secs logf
+	name=$(basename "$t")
+	name=${name%.sh}
+	logf=$CHECK_LOGS/$suite/$name.log
+	mkdir -p "$CHECK_LOGS/$suite"
+	start=$(date +%s)
+	"$t" >"$logf" 2>&1 </dev/null || rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0) passed=$((passed + 1)); printf 'ok      %-40s %4ss\n' "$suite/$name" "$secs" ;;
+	4) skipped=$((skipped + 1))
+	   printf 'skip    %-40s %4ss  %s\n' "$suite/$name" "$secs" "$(tail -n1 "$logf")" ;;
+	*) failed=$((failed + 1)); failures+=("$suite/$name")
+	   printf 'FAIL    %-40s %4ss  (log: %s)\n' "$suite/$name" "$secs" "$logf"
+	   tail -n 5 "$logf" | sed 's/^/        | /' ;;
+	esac
+}
+
+run_suite_dir() {
+	local suite=$1 t
+	for t in "$KIT_TOP/tools/tests/$suite"/*; do
+		[ -x "$t" ] || continue
+		run_test "$suite" "$t"
+	done
+}
+
+run_vmtest() {
+	local emu results rc p f s
+	for emu in ${VMTEST_EMUS:-qemu bochs}; do
+		results=$KIT_TOP/build/vmtest/check-$emu
+		rc=0
+		EMU=$emu RESULTS=$results "$KIT_TOP/tools/rig/vmtest.sh" || rc=$?
+		if [ -f "$results/summary" ]; then
+			p=$(sed -n 's/^passed=//p' "$results/summary")
+			f=$(sed -n 's/^failed=//p' "$results/summary")
+			s=$(sed -n 's/^skipped=//p' "$results/summary")
+			passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+			[ "${f:-0}" -eq 0 ] || failures+=("vmtest/$emu")
+		fi
+		if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+			# The rig itself failed before running tests: that is a failure too.
+			failed=$((failed + 1)); failures+=("vmtest/$emu (rig)")
+		fi
+	done
+}
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(kit vmtest)
+rm -rf "$CHECK_LOGS"
+start_all=$(date +%s)
+for s in "${suites[@]}"; do
+	case $s in
+	kit) run_suite_dir kit ;;
+	vmtest)
+		if [ -x "$KIT_TOP/tools/rig/vmtest.sh" ]; then run_vmtest; fi ;;
+	*) die "unknown suite '$s' (known: kit, vmtest)" ;;
+	esac
+done
+echo "check took $(( $(date +%s) - start_all ))s; logs in $CHECK_LOGS"
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
