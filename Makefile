@@ -53,7 +53,7 @@ tree:
 sync: tree
 	@tools/sync.sh
 
-modules: tree
+modules:
 	@tools/build.sh
 
 export:

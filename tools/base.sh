@@ -84,9 +84,12 @@ ensure() {
 		[ -d "$KSRC" ] || die "KSRC=$KSRC does not exist"
 		kernel_makefile_version "$KSRC" >/dev/null || die "KSRC=$KSRC is not a kernel source tree (no top-level Makefile with VERSION)"
 		[ -d "$KSRC/arch/x86/kvm" ] && [ -d "$KSRC/virt/kvm" ] || die "KSRC=$KSRC has no arch/x86/kvm or virt/kvm"
-		git -C "$KSRC" rev-parse --verify -q HEAD >/dev/null \
+		local top
+		top=$(git -C "$KSRC" rev-parse --show-toplevel 2>/dev/null || true)
+		[ -n "$top" ] && [ "$(realpath "$top")" = "$(realpath "$KSRC")" ] \
+			&& git -C "$KSRC" rev-parse --verify -q HEAD >/dev/null \
 			|| die "KSRC=$KSRC is not a git checkout with a commit; the series is applied with git am on a branch of it"
-		echo "$(cd "$KSRC" && pwd) $(git -C "$KSRC" rev-parse HEAD)"
+		echo "$(realpath "$KSRC") $(git -C "$KSRC" rev-parse HEAD)"
 		return
 	fi
 	if [ ! -d "$BASE_REPO/.git" ]; then

@@ -6,11 +6,15 @@
 #
 # Variables: KDIR (a prepared kernel tree or headers directory), TREE, USE_BUILDROOT (1: build
 # inside the trixie build root, the default; 0: on the host, for a KDIR built with the host's
-# compiler), W (passed to kbuild, e.g. W=1), OUT (where the modules go).
+# compiler), W (passed to kbuild, e.g. W=1), OUT (where the modules go), BUILD_DIR (where the
+# sources are synced and built; default: the repository top, i.e. its arch/, virt/, include/).
+#
+# Order: every input is checked (KDIR, versions) before anything is applied or built.
 . "$(dirname "$0")/lib/common.sh"
 
 TREE=${TREE:-$KIT_TOP/build/linux}
 USE_BUILDROOT=${USE_BUILDROOT:-1}
+BUILD_DIR=$(realpath -m "${BUILD_DIR:-$KIT_TOP}")
 DEFAULT_KDIR=/usr/src/linux-headers-$TARGET_KREL
 MODULES="kvm kvm-intel kvm-amd"
 
@@ -38,12 +42,16 @@ check_kdir() {
 check_versions() {
 	local k=$1 krel tv
 	krel=$(kdir_release "$k")
-	tv=$(kernel_makefile_version "$TREE") || die "TREE=$TREE has no kernel Makefile; run 'make tree' first"
+	if [ -n "${KSRC:-}" ]; then
+		tv=$(kernel_makefile_version "$KSRC") || die "KSRC=$KSRC is not a kernel source tree (no top-level Makefile with VERSION)"
+	else
+		tv=$BASE_KVERSION
+	fi
 	if [ "$(major_minor "$krel")" != "$(major_minor "$tv")" ]; then
 		die "the source is Linux $tv${KSRC:+ (KSRC=$KSRC)} but ${KDIR:+KDIR=$KDIR is }the target is $krel: KVM modules must be built from the same kernel version as the target"
 	fi
 	case $krel in
-	"$tv"|"$tv"[-+]*) ;;
+	"$tv"|"$tv"[-+~]*) ;;
 	*) warn "source $tv and target $krel differ in the stable release; building anyway" ;;
 	esac
 }
@@ -71,15 +79,17 @@ main() {
 	out=${OUT:-$KIT_TOP/build/modules/$krel}
 	log=$KIT_LOGS/modules-$krel.log
 	mkdir -p "$KIT_LOGS"
+	"$KIT_TOP/tools/series.sh" prepare
 	build_lock
-	"$KIT_TOP/tools/sync.sh" >/dev/null
+	"$KIT_TOP/tools/sync.sh" "$BUILD_DIR" >/dev/null
+	[ "$BUILD_DIR" = "$KIT_TOP" ] || cp "$KIT_TOP/Kbuild" "$BUILD_DIR/Kbuild"
 	jobs=$(nproc)
-	local make_cmd=(make -C "$inside" M="$KIT_TOP" -j"$jobs" ${W:+W=$W} modules)
+	local make_cmd=(make -C "$inside" M="$BUILD_DIR" -j"$jobs" ${W:+W=$W} modules)
 	log "building ${MODULES// /, } for $krel (log: $log)"
 	if [ "$USE_BUILDROOT" = 1 ]; then
 		local b=()
-		[ -n "${KDIR:-}" ] && b=(-b "$k")
-		command -v "$cc" >/dev/null 2>&1 || true
+		[ -n "${KDIR:-}" ] && b+=(-b "$k")
+		[ "$BUILD_DIR" = "$KIT_TOP" ] || b+=(-b "$BUILD_DIR")
 		"$KIT_TOP/tools/buildroot.sh" run "${b[@]}" -- \
 			"${make_cmd[@]}" CC="ccache $cc" HOSTCC="$cc" >"$log" 2>&1 || rc=$?
 	else
@@ -99,7 +109,7 @@ check_and_collect() {
 	tmp=$out.tmp.$$
 	rm -rf "$tmp"; mkdir -p "$tmp"
 	for m in $MODULES; do
-		f=$KIT_TOP/arch/x86/kvm/$m.ko
+		f=$BUILD_DIR/arch/x86/kvm/$m.ko
 		[ -f "$f" ] || { rm -rf "$tmp"; die "$m.ko was not built (see $KIT_LOGS/modules-$krel.log)"; }
 		vm=$(modinfo_field vermagic "$f")
 		case $vm in

@@ -188,7 +188,7 @@ format_series() {
 	[ -n "$desc" ] || die "the branch has no description, so the cover letter would be empty; set it with 'git -C $TREE branch --edit-description'"
 	git -C "$TREE" format-patch -q --zero-commit --no-signature --cover-letter \
 		--cover-from-description=subject --base="$BASE_COMMIT" --subject-prefix="$prefix" \
-		--thread=shallow -o "$out" "$BASE_COMMIT..HEAD" >/dev/null
+		--no-thread -o "$out" "$BASE_COMMIT..HEAD" >/dev/null
 	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter.patch$') >"$out/series"
 	grep -q '\*\*\* SUBJECT HERE \*\*\*' "$out/0000-cover-letter.patch" \
 		&& die "the cover letter has no subject; set the branch description"

@@ -64,5 +64,18 @@ sync_to() {
 	fixup_for_oot "$d"
 }
 
-sync_to "$DEST"
+# Sync into a staging directory; replace DEST's copies only when something changed, so that an
+# unchanged tree keeps kbuild's objects (and a rebuild is incremental).
+stage=$DEST/build/.sync-stage
+[ "$DEST" = "$KIT_TOP" ] || stage=$DEST/.sync-stage
+rm -rf "$stage"
+mkdir -p "$stage"
+sync_to "$stage"
+new=$( (cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+if [ "$(cat "$DEST/.sync-hash" 2>/dev/null)" != "$new" ] || [ ! -d "$DEST/arch/x86/kvm" ]; then
+	rm -rf "$DEST/arch" "$DEST/virt" "$DEST/include"
+	mv "$stage/arch" "$stage/virt" "$stage/include" "$DEST/"
+	echo "$new" >"$DEST/.sync-hash"
+fi
+rm -rf "$stage"
 log "synced KVM sources from $TREE ($(git -C "$TREE" log -1 --format=%h 2>/dev/null || echo '?')) into $DEST"

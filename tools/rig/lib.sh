@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# Helpers of the test rig (tools/rig/*.sh). Source it after tools/lib/common.sh.
+#
+# Everything the rig builds or downloads is cached under $KIT_CACHE/rig, keyed by what it was
+# made from, and published atomically (NAME.tmp.PID, then rename), like the rest of the kit.
+
+RIG_DIR=$KIT_TOP/tools/rig
+RIG_CACHE=$KIT_CACHE/rig
+TREE=${TREE:-$KIT_TOP/build/linux}
+
+# The stock kernel the rig boots: Debian's own build of the base.
+RIG_KREL=$TARGET_KREL
+RIG_KVERSION=$BASE_VERSION
+RIG_KPKG_BINARY=linux-binary-$RIG_KREL
+RIG_KPKG_MODULES=linux-modules-$RIG_KREL
+
+# Compiler inside the build root (there is no plain "gcc" there).
+RIG_CC=x86_64-linux-gnu-gcc-14
+
+buildroot() {
+	"$KIT_TOP/tools/buildroot.sh" "$@"
+}
+
+# fetch_deb PKG: download PKG=$RIG_KVERSION with apt inside the build root (apt checks the
+# signed index), then check it against the pin. Prints the path of the .deb.
+fetch_deb() {
+	local pkg=$1 want deb
+	want=${PKG_SHA256[$pkg]:-}
+	[ -n "$want" ] || die "$pkg has no pinned sha256 in tools/pins.conf (PKG_SHA256[$pkg]); add it from Debian's Packages index"
+	deb=$KIT_DOWNLOADS/${pkg}_${RIG_KVERSION//:/%3a}_amd64.deb
+	if [ -f "$deb" ] && [ "$(sha256_of "$deb")" = "$want" ]; then
+		echo "$deb"
+		return 0
+	fi
+	mkdir -p "$KIT_DOWNLOADS"
+	log "downloading $pkg $RIG_KVERSION (apt-get download in the build root)"
+	if ! buildroot run -- bash -c 'cd "$1" && apt-get download -q "$2=$3"' _ \
+		"$KIT_DOWNLOADS" "$pkg" "$RIG_KVERSION" >&2; then
+		log "refreshing the build root's package lists and retrying"
+		buildroot run -- apt-get update -q >&2 || die "apt-get update in the build root failed; check access to Debian's mirror"
+		buildroot run -- bash -c 'cd "$1" && apt-get download -q "$2=$3"' _ \
+			"$KIT_DOWNLOADS" "$pkg" "$RIG_KVERSION" >&2 \
+			|| die "apt-get download $pkg=$RIG_KVERSION failed"
+	fi
+	[ -f "$deb" ] || die "apt-get download did not produce $deb"
+	verify_sha256 "$deb" "$want"
+	echo "$deb"
+}
+
+# kernel_dir: the stock kernel (vmlinuz, config, and the modules tree), extracted once.
+kernel_dir() {
+	local dir=$RIG_CACHE/kernel/${RIG_KREL}_${RIG_KVERSION} tmp bin mods
+	if [ -f "$dir/vmlinuz" ] && [ -d "$dir/lib/modules/$RIG_KREL" ]; then
+		echo "$dir"
+		return 0
+	fi
+	bin=$(fetch_deb "$RIG_KPKG_BINARY")
+	mods=$(fetch_deb "$RIG_KPKG_MODULES")
+	mkdir -p "$RIG_CACHE/kernel"
+	clean_stale_tmp "$dir"
+	tmp=$dir.tmp.$$
+	mkdir -p "$tmp/x"
+	log "extracting the stock kernel $RIG_KREL ($RIG_KVERSION) into $dir"
+	buildroot run -b "$RIG_CACHE" -- bash -euc '
+		dpkg-deb -x "$1" "$3/x"
+		dpkg-deb -x "$2" "$3/x"' _ "$bin" "$mods" "$tmp" \
+		|| { rm -rf "$tmp"; die "could not extract $bin / $mods"; }
+	local vmlinuz
+	vmlinuz=$(find "$tmp/x" -path "*/modules/$RIG_KREL/vmlinuz" -o -name "vmlinuz-$RIG_KREL" | head -n1)
+	[ -n "$vmlinuz" ] || { rm -rf "$tmp"; die "$RIG_KPKG_BINARY has no vmlinuz for $RIG_KREL"; }
+	cp "$vmlinuz" "$tmp/vmlinuz"
+	mkdir -p "$tmp/lib/modules"
+	local mdir
+	mdir=$(find "$tmp/x" -type d -path "*/modules/$RIG_KREL" | head -n1)
+	[ -n "$mdir" ] && [ -d "$mdir/kernel" ] || { rm -rf "$tmp"; die "$RIG_KPKG_MODULES has no modules for $RIG_KREL"; }
+	mv "$mdir" "$tmp/lib/modules/$RIG_KREL"
+	rm -rf "$tmp/x"
+	# The package leaves modules.dep to the postinst's depmod: make it here.
+	buildroot run -b "$RIG_CACHE" -- depmod -b "$tmp" "$RIG_KREL" 2>/dev/null \
+		|| { rm -rf "$tmp"; die "depmod failed for the stock kernel's modules"; }
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	echo "$dir"
+}
+
+# Test names: a test is named by the basename of its program ("state_test"); its program is
+# the path under tools/testing/selftests/kvm given by Makefile.kvm ("x86/state_test").
+# all_selftests: every x86 test program of TREE, as paths.
+all_selftests() {
+	local mk=$TREE/tools/testing/selftests/kvm/Makefile.kvm
+	[ -f "$mk" ] || die "TREE=$TREE has no tools/testing/selftests/kvm/Makefile.kvm; run 'make tree' first"
+	sed -n 's/^TEST_GEN_PROGS_\(x86\|COMMON\)[[:space:]]*+=[[:space:]]*\([^[:space:]]*\).*/\2/p' "$mk" | sort -u
+}
+
+# selftest_path NAME: the program path of a test name, or nothing.
+selftest_path() {
+	local name=$1
+	all_selftests | awk -v n="$name" '{ b = $0; sub(/.*\//, "", b); if (b == n || $0 == n) { print; exit } }'
+}
