@@ -13,14 +13,15 @@
 #
 # Exit status: 0 when the guest powered off (the kernel printed "reboot: Power down" or Bochs
 # reported the ACPI soft power off), 124 on timeout (Bochs is killed), 1 when the guest kernel
-# panicked or Bochs stopped for another reason. No Bochs process is left behind.
+# panicked or restarted ("Kernel panic - not syncing", "reboot: Restarting system") or Bochs
+# stopped for another reason. No Bochs process is left behind.
 . "$(dirname "$0")/../lib/common.sh"
 BOCHS_TOOLS=$KIT_TOP/tools/bochs
 BUILDROOT_SH=$KIT_TOP/tools/buildroot.sh
 
 BOCHS_IPS=50000000
-BOCHS_MODEL=tigerlake
-BOCHS_CPUS=1
+BOCHS_MODEL=${BOCHS_MODEL:-tigerlake}
+BOCHS_CPUS=${BOCHS_CPUS:-1}
 
 [ $# -ge 5 ] && [ $# -le 6 ] || die "usage: $0 KERNEL INITRD CMDLINE SERIAL_LOG TIMEOUT_SECONDS [MEM_MB]"
 KERNEL=$1 INITRD=$2 CMDLINE=$3 SERIAL_LOG=$4 TIMEOUT=$5 MEM_MB=${6:-2048}
@@ -43,15 +44,28 @@ BOCHS_LOG=$SERIAL_LOG.bochs
 
 TMP=$(mktemp -d /tmp/bochs-run.XXXXXX)
 BOCHS_PGID=
+# Is a live (non-zombie) member of the Bochs process group left? (Bochs is reparented when
+# buildroot.sh dies first, and may stay a zombie for a moment: that does not count.)
+group_alive() {
+	ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+}
 cleanup() {
 	local rc=$?
-	if [ -n "$BOCHS_PGID" ] && kill -0 -- "-$BOCHS_PGID" 2>/dev/null; then
-		kill -TERM -- "-$BOCHS_PGID" 2>/dev/null || true
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 -- "-$BOCHS_PGID" 2>/dev/null || break
+	if [ -n "$BOCHS_PGID" ] && group_alive "$BOCHS_PGID"; then
+		# Members other than the leader (buildroot.sh) first, so that it reaps Bochs and exits.
+		ps -e -o pid=,pgid= | awk -v g="$BOCHS_PGID" '$2 == g && $1 != g { print $1 }' \
+			| xargs -r kill -TERM 2>/dev/null || true
+		for _ in 1 2 3 4 5; do
+			kill -0 "$BOCHS_PGID" 2>/dev/null || break
 			sleep 0.2
 		done
-		kill -KILL -- "-$BOCHS_PGID" 2>/dev/null || true
+		kill -TERM -- "-$BOCHS_PGID" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			group_alive "$BOCHS_PGID" || break
+			sleep 0.2
+		done
+		group_alive "$BOCHS_PGID" && kill -KILL -- "-$BOCHS_PGID" 2>/dev/null
+		wait "$BOCHS_PGID" 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
 	exit $rc
@@ -131,13 +145,15 @@ set +m
 BOCHS_PGID=$bochs_pid
 
 POWER_MARK='reboot: Power down'
-PANIC_MARK='---\[ end Kernel panic'
+# A panic (with panic=-1 the kernel restarts before printing the end marker) or a restart
+# ends the run early: Bochs would otherwise boot the guest again until the timeout.
+PANIC_MARK='Kernel panic - not syncing|reboot: Restarting system'
 status=
 grace=
 while :; do
 	if ! kill -0 "$bochs_pid" 2>/dev/null; then
 		wait "$bochs_pid" && brc=0 || brc=$?
-		if grep -q "$POWER_MARK" "$SERIAL_LOG" || grep -q 'ACPI control: soft power off' "$BOCHS_LOG"; then
+		if grep -q -e "$POWER_MARK" "$SERIAL_LOG" || grep -q 'ACPI control: soft power off' "$BOCHS_LOG"; then
 			status=0
 		else
 			warn "Bochs exited (status $brc) without a guest power off; see $BOCHS_LOG"
@@ -147,11 +163,11 @@ while :; do
 	fi
 	now=$(date +%s)
 	if [ -z "$grace" ]; then
-		if grep -q "$POWER_MARK" "$SERIAL_LOG"; then
+		if grep -q -e "$POWER_MARK" "$SERIAL_LOG"; then
 			grace=$((now + 10)) want=0
-		elif grep -q "$PANIC_MARK" "$SERIAL_LOG"; then
-			grace=$((now + 2)) want=1
-			warn "the guest kernel panicked (see $SERIAL_LOG)"
+		elif grep -qE -e "$PANIC_MARK" "$SERIAL_LOG"; then
+			grace=$((now + 3)) want=1
+			warn "the guest kernel panicked or restarted (see $SERIAL_LOG)"
 		fi
 	elif [ "$now" -ge "$grace" ]; then
 		[ "$want" -eq 0 ] && warn "the guest powered off but Bochs did not exit; killing it"

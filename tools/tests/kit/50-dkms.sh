@@ -7,13 +7,13 @@ src=$(make -s -C "$TOP" dkms | tail -n1)
 [ -f "$src/dkms.conf" ] || fail "make dkms did not produce a dkms.conf ($src)"
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$src/dkms.conf")
 t=$SCRATCH/dkms-run
-rm -rf "$t"; mkdir -p "$t/dkms" "$t/src" "$t/inst"
+rm -rf "$t"; mkdir -p "$t/dkms" "$t/src" "$t/inst/$TARGET_KREL"
 "$TOP/tools/buildroot.sh" run -b "$t" -- bash -euc '
 	t=$1 src=$2 ver=$3 krel=$4
 	o=(--dkmstree "$t/dkms" --sourcetree "$t/src" --installtree "$t/inst")
 	dkms add "${o[@]}" "$src"
-	dkms build "${o[@]}" -m kvm-series -v "$ver" -k "$krel"
-	dkms install "${o[@]}" -m kvm-series -v "$ver" -k "$krel" --force
+	dkms build "${o[@]}" -m kvm-series -v "$ver" -k "$krel" --kernelsourcedir "/usr/src/linux-headers-$krel"
+	dkms install "${o[@]}" -m kvm-series -v "$ver" -k "$krel" --kernelsourcedir "/usr/src/linux-headers-$krel" --force
 	dkms status "${o[@]}"
 ' _ "$t" "$src" "$ver" "$TARGET_KREL"
 for m in kvm kvm-intel kvm-amd; do

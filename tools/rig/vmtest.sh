@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# The test rig: boot Debian's stock 7.3 kernel in an emulator that offers hardware
+# virtualization (QEMU TCG as an AMD host, Bochs as an Intel host), load the kit's kvm.ko and
+# kvm-amd.ko / kvm-intel.ko, run KVM selftests built from TREE and report one line per test.
+#
+#   tools/rig/vmtest.sh            (make vmtest)
+#
+# Environment:
+#   EMU=qemu|bochs      emulator (default: both, qemu first)
+#   TESTS="a b"         test names (default: every test of tools/rig/tests-$EMU.list); a name is
+#                       a selftest's program name (state_test), or a rig self-test (rig-*)
+#   KERNEL=stock|debug  the kernel to boot (default stock; debug does not exist yet)
+#   RESULTS=DIR         where results go (default build/vmtest/<emu>-<timestamp>; with both
+#                       emulators, DIR/<emu>)
+#   VMTEST_TIMEOUT_SCALE=N  multiply every timeout by N (slow machines)
+#
+# Results: RESULTS/serial.log (the whole console), RESULTS/tests/<name>.log (each test's output
+# and the kernel messages logged while it ran), RESULTS/dmesg, RESULTS/ktap (the KTAP result
+# lines), RESULTS/timings, RESULTS/results (name, status, seconds, reason; tab-separated) and
+# RESULTS/summary (passed=, failed=, skipped=). Exit status: 0 when nothing failed.
+# Documentation/rig.md explains the whole.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${KERNEL:-stock}
+SCALE=${VMTEST_TIMEOUT_SCALE:-1}
+DEFAULT_TIMEOUT=120
+
+# --- both emulators ---------------------------------------------------------------------------
+if [ -z "${EMU:-}" ]; then
+	rc=0 tp=0 tf=0 ts=0
+	stamp=$(date +%Y%m%d-%H%M%S)
+	for emu in qemu bochs; do
+		res=${RESULTS:+$RESULTS/$emu}
+		res=${res:-$KIT_TOP/build/vmtest/$emu-$stamp}
+		EMU=$emu RESULTS=$res "$0" || rc=1
+		if [ -f "$res/summary" ]; then
+			tp=$((tp + $(sed -n 's/^passed=//p' "$res/summary")))
+			tf=$((tf + $(sed -n 's/^failed=//p' "$res/summary")))
+			ts=$((ts + $(sed -n 's/^skipped=//p' "$res/summary")))
+		fi
+	done
+	echo "vmtest, both emulators:"
+	if [ "$ts" -gt 0 ]; then echo "$tp passed, $tf failed, $ts skipped"; else echo "$tp passed, $tf failed"; fi
+	exit $rc
+fi
+
+case $EMU in
+qemu)
+	GUEST_MODULES="irqbypass.ko ccp.ko kvm.ko kvm-amd.ko"
+	GUEST_PARAMS=""
+	BOOT_SECS=90
+	MEM_MB=2048
+	EXTRA_CMDLINE=""
+	;;
+bochs)
+	GUEST_MODULES="irqbypass.ko kvm.ko kvm-intel.ko"
+	GUEST_PARAMS="PARAMS_kvm_intel='nested=1'"
+	BOOT_SECS=240
+	MEM_MB=1024
+	# Bochs' TSC ticks at its ips (run.sh: 50M), not at the CPUID leaf 0x15 frequency.
+	EXTRA_CMDLINE="tsc_early_khz=${BOCHS_TSC_KHZ:-50000}"
+	;;
+*) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
+esac
+LIST=$RIG_DIR/tests-$EMU.list
+RIG_LIST=$RIG_DIR/selftests/rig-tests.list
+
+# --- checks that come before anything is built or booted ---------------------------------------
+check_kernel() {
+	case $KERNEL in
+	stock) ;;
+	debug) die "KERNEL=debug: the debug kernel does not exist yet (no build of it in the kit); use KERNEL=stock" ;;
+	*) die "KERNEL=$KERNEL: unknown kernel (known: stock; debug is planned)" ;;
+	esac
+}
+
+check_emulator() {
+	case $EMU in
+	qemu)
+		[ -x "$(buildroot path)/usr/bin/qemu-system-x86_64" ] \
+			|| die "EMU=qemu: qemu-system-x86_64 is not in the build root ($(buildroot path)); run 'make buildroot' (qemu-system-x86 is in BUILDROOT_PACKAGES)"
+		;;
+	bochs)
+		[ -x "$KIT_TOP/tools/bochs/run.sh" ] \
+			|| die "EMU=bochs: the Bochs emulator is missing (tools/bochs/run.sh does not exist yet); use EMU=qemu"
+		;;
+	esac
+}
+
+# A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME,
+# trace=EVENT+EVENT, numastat. Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
+parse_line() {
+	local file=$1 line=$2 name tmo=$DEFAULT_TIMEOUT prog="" kmod="" opts="" args="" w
+	local -a words
+	[[ $line != *'|'* ]] || die "$file: '$line': the character '|' is not allowed in a test line"
+	read -r -a words <<<"$line"
+	name=${words[0]}
+	local i=1 n=${#words[@]}
+	while [ $i -lt "$n" ]; do
+		w=${words[$i]}
+		case $w in
+		--) args=${words[*]:$((i + 1))}; break ;;
+		timeout=*) tmo=${w#timeout=} ;;
+		prog=*) prog=${w#prog=} ;;
+		kmod=*) kmod=${w#kmod=} ;;
+		trace=*|numastat) opts=${opts:+$opts,}$w ;;
+		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat; arguments go after --)" ;;
+		esac
+		i=$((i + 1))
+	done
+	[[ $tmo =~ ^[0-9]+$ ]] || die "$file: '$name': timeout=$tmo is not a number of seconds"
+	if [ -z "$prog" ] && [ -z "$kmod" ]; then
+		prog=$(selftest_path "$name")
+		[ -n "$prog" ] || die "$file: unknown test '$name': not a KVM selftest of TREE (tools/testing/selftests/kvm/Makefile.kvm)"
+	fi
+	printf '%s|%s|%s|%s|%s|%s\n' "$name" "$((tmo * SCALE))" "$opts" "$prog" "$kmod" "$args"
+}
+
+list_lines() { # FILE: the non-comment lines
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1" | grep -v '^[[:space:]]*$' || true
+}
+
+# The tests to run, one parsed line each, into $WORK/tests.tsv.
+resolve_tests() {
+	local out=$1 name line found
+	[ -f "$LIST" ] || die "no test list for $EMU ($LIST)"
+	: >"$out"
+	if [ -z "${TESTS:-}" ]; then
+		while IFS= read -r line; do parse_line "$LIST" "$line" >>"$out"; done < <(list_lines "$LIST")
+	else
+		for name in $TESTS; do
+			found=$(list_lines "$LIST" | awk -v n="$name" '$1 == n { print; exit }')
+			[ -n "$found" ] || found=$(list_lines "$RIG_LIST" | awk -v n="$name" '$1 == n { print; exit }')
+			if [ -z "$found" ]; then
+				[ -n "$(selftest_path "$name")" ] \
+					|| die "unknown test '$name': not in $(basename "$LIST"), not a rig self-test (tools/rig/selftests/rig-tests.list) and not a KVM selftest of TREE"
+				found=$name
+			fi
+			parse_line "TESTS" "$found" >>"$out"
+		done
+	fi
+	[ -s "$out" ] || die "no tests to run"
+	local dup
+	dup=$(cut -d'|' -f1 "$out" | sort | uniq -d | head -n1)
+	[ -z "$dup" ] || die "test '$dup' is listed twice"
+}
+
+# The modules of build/modules/<release>/ must be built for the kernel the rig boots and from
+# TREE's HEAD; if they are stale, rebuild them (make modules) once.
+check_modules() {
+	local dir=$KIT_TOP/build/modules/$RIG_KREL head rel tree
+	head=$(git -C "$TREE" rev-parse HEAD 2>/dev/null) || die "TREE=$TREE is not a git tree; run 'make tree' first"
+	if ! modules_fresh "$dir" "$head"; then
+		log "the KVM modules in $dir are missing or stale for TREE ($head); running make modules"
+		make -C "$KIT_TOP" modules >&2 || die "make modules failed"
+		head=$(git -C "$TREE" rev-parse HEAD)
+	fi
+	[ -f "$dir/BUILT-FOR" ] || die "no modules for $RIG_KREL in $dir after make modules (is RELEASE or KDIR set to another kernel?)"
+	rel=$(sed -n 's/^release=//p' "$dir/BUILT-FOR")
+	tree=$(sed -n 's/^tree=//p' "$dir/BUILT-FOR")
+	[ "$rel" = "$RIG_KREL" ] || die "module/kernel version mismatch: $dir/BUILT-FOR says release=$rel, the rig boots $RIG_KREL"
+	[ "$tree" = "$head" ] || die "module/tree mismatch: $dir was built from $tree, TREE is at $head; run 'make modules'"
+	local m vm
+	for m in kvm kvm-amd kvm-intel; do
+		[ -f "$dir/$m.ko" ] || die "$dir/$m.ko is missing; run 'make modules'"
+		vm=$(objcopy -O binary --only-section=.modinfo "$dir/$m.ko" /dev/stdout 2>/dev/null | tr '\0' '\n' | sed -n 's/^vermagic=//p')
+		case $vm in
+		"$RIG_KREL "*) ;;
+		*) die "module/kernel version mismatch: $m.ko has vermagic '$vm', the rig boots $RIG_KREL" ;;
+		esac
+	done
+	MODDIR=$dir
+}
+
+modules_fresh() {
+	local dir=$1 head=$2
+	[ -f "$dir/BUILT-FOR" ] || return 1
+	[ "$(sed -n 's/^tree=//p' "$dir/BUILT-FOR")" = "$head" ] || return 1
+	[ "$(sed -n 's/^release=//p' "$dir/BUILT-FOR")" = "$RIG_KREL" ]
+}
+
+# Rig kernel modules (tools/rig/selftests/kmod/NAME.c), built against the stock kernel's headers.
+build_kmods() {
+	local names=("$@") src=$RIG_DIR/selftests/kmod key dir n
+	key=$(cat "$src"/*.c "$src/Kbuild" | sha256sum | cut -c1-12)
+	dir=$RIG_CACHE/kmod/$key
+	KMODDIR=$dir
+	local need=0
+	for n in "${names[@]}"; do [ -f "$dir/$n.ko" ] || need=1; done
+	[ $need = 1 ] || return 0
+	rm -rf "$dir"; mkdir -p "$dir"
+	cp "$src"/*.c "$src/Kbuild" "$dir/"
+	(
+		build_lock
+		buildroot run -b "$RIG_CACHE" -- make -C "/usr/src/linux-headers-$RIG_KREL" M="$dir" \
+			CC="$RIG_CC" HOSTCC="$RIG_CC" modules
+	) >"$KIT_LOGS/rig-kmod.log" 2>&1 || die "the rig's kernel modules failed to build (log: $KIT_LOGS/rig-kmod.log)"
+	for n in "${names[@]}"; do [ -f "$dir/$n.ko" ] || die "rig module $n.ko was not built (log: $KIT_LOGS/rig-kmod.log)"; done
+}
+
+# --- the initramfs ------------------------------------------------------------------------------
+make_initramfs() {
+	local tsv=$1 kdir=$2 testdir=$3 stage=$WORK/initramfs name tmo opts prog kmod args cmd
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,etc,modules,tests,rig,proc,sys,dev,tmp}
+	cp "$RIG_DIR/init" "$stage/init"
+	chmod +x "$stage/init"
+	cp "$(buildroot path)/bin/busybox" "$stage/bin/busybox"
+	cp "$MODDIR"/kvm.ko "$MODDIR"/kvm-amd.ko "$MODDIR"/kvm-intel.ko "$stage/modules/"
+	local kmods=$kdir/lib/modules/$RIG_KREL/kernel
+	xz -dc "$kmods/virt/lib/irqbypass.ko.xz" >"$stage/modules/irqbypass.ko"
+	xz -dc "$kmods/drivers/crypto/ccp/ccp.ko.xz" >"$stage/modules/ccp.ko"
+	{
+		echo "EMU=$EMU"
+		echo "MODULES='$GUEST_MODULES'"
+		echo "$GUEST_PARAMS"
+	} >"$stage/etc/vmtest.conf"
+	: >"$stage/etc/vmtest.list"
+	while IFS='|' read -r name tmo opts prog kmod args; do
+		if [ -n "$kmod" ]; then
+			cp "$KMODDIR/$kmod.ko" "$stage/rig/"
+			cmd="insmod /rig/$kmod.ko $args"
+		elif [ "${prog:0:1}" = / ]; then
+			cmd="$prog $args"
+		else
+			mkdir -p "$stage/tests/$(dirname "$prog")"
+			strip -o "$stage/tests/$prog" "$testdir/$prog"
+			cmd="/tests/$prog $args"
+		fi
+		printf '%s|%s|%s|%s\n' "$name" "$tmo" "$opts" "$cmd" >>"$stage/etc/vmtest.list"
+	done <"$tsv"
+	# cpio is in the build root, not necessarily on the host.
+	buildroot run -b "$RESULTS" -- bash -euc 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -1 >"$2"' \
+		_ "$stage" "$RESULTS/initrd.img" || die "could not pack the initramfs"
+}
+
+# --- host side: the console log into results -----------------------------------------------------
+parse_results() {
+	local serial=$RESULTS/serial.log tsv=$1 boot_rc=$2
+	mkdir -p "$RESULTS/tests"
+	rm -f "$RESULTS"/tests/*.log
+	tr -d '\r' <"$serial" | awk -v dir="$RESULTS" '
+		/^# vmtest-begin: / { cur = substr($0, 17); next }
+		/^# kmsg: / { line = substr($0, 9); print line >> (dir "/dmesg")
+			if (cur != "") print "kmsg: " line >> (dir "/tests/" cur ".log"); next }
+		/^# vmtest-(param|trace|numastat): / { print >> (dir "/guest-info"); if (cur != "") print >> (dir "/tests/" cur ".log"); next }
+		/^# boot: / { print substr($0, 9) >> (dir "/guest-info") }
+		cur != "" && index($0, "# " cur ": ") == 1 { print substr($0, length(cur) + 5) >> (dir "/tests/" cur ".log"); next }
+		/^(KTAP version|1\.\.[0-9]+$|ok [0-9]+ |not ok [0-9]+ )/ { print >> (dir "/ktap") }
+	'
+	: >"$RESULTS/results"
+	local expected=(boot) n status secs reason line died="" last
+	while IFS='|' read -r n _; do expected+=("$n"); done <"$tsv"
+	for n in "${expected[@]}"; do
+		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | head -n1 || true)
+		if [ -n "$line" ]; then
+			secs=$(echo "$line" | sed -n 's/.*# \(SKIP \)\{0,1\}time=\([0-9.]*\)s.*/\2/p')
+			reason=$(echo "$line" | sed -n 's/.*# \(SKIP \)\{0,1\}time=[0-9.]*s *//p')
+			case $line in
+			"not ok"*) status=FAIL ;;
+			*"# SKIP"*) status=skip ;;
+			*) status=ok ;;
+			esac
+		else
+			status=FAIL secs=0
+			if [ -z "$died" ]; then
+				died=$n
+				if grep -q "^# vmtest-begin: $n\$" "$serial"; then
+					reason="the guest died or hung during this test"
+				else
+					reason="the guest died or hung before this test"
+				fi
+				last=$(tr -d '\r' <"$serial" | grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
+				case $boot_rc in
+				124) reason="$reason (host timeout)" ;;
+				0) reason="$reason (the guest powered off early)" ;;
+				*) reason="$reason (emulator exit $boot_rc)" ;;
+				esac
+				[ -n "$last" ] && reason="$reason; console: $last"
+				[ -f "$RESULTS/tests/$n.log" ] || : >"$RESULTS/tests/$n.log"
+				tail -n 40 "$serial" | tr -d '\r' | sed 's/^/console: /' >>"$RESULTS/tests/$n.log"
+			else
+				reason="not reached (the guest died or hung in $died)"
+			fi
+		fi
+		printf '%s\t%s\t%s\t%s\n' "$n" "$status" "${secs:-0}" "$reason" >>"$RESULTS/results"
+	done
+	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"
+}
+
+report() {
+	local p=0 f=0 s=0 n status secs reason
+	while IFS=$'\t' read -r n status secs reason; do
+		case $status in
+		ok) p=$((p + 1)); printf 'ok      %-44s %6ss\n' "$EMU/$n" "$secs" ;;
+		skip) s=$((s + 1)); printf 'skip    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason" ;;
+		*) f=$((f + 1)); printf 'FAIL    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason"
+		   [ -s "$RESULTS/tests/$n.log" ] && echo "        (log: $RESULTS/tests/$n.log)" ;;
+		esac
+	done <"$RESULTS/results"
+	printf 'passed=%s\nfailed=%s\nskipped=%s\nemu=%s\nkernel=%s\nwall=%s\n' "$p" "$f" "$s" "$EMU" "$KERNEL" \
+		"$(( $(date +%s) - START ))" >"$RESULTS/summary"
+	echo "vmtest $EMU took $(( $(date +%s) - START ))s; results in $RESULTS"
+	if [ "$s" -gt 0 ]; then echo "$p passed, $f failed, $s skipped"; else echo "$p passed, $f failed"; fi
+	[ "$f" -eq 0 ]
+}
+
+main() {
+	START=$(date +%s)
+	check_kernel
+	check_emulator
+	local tsv
+	tsv=$(mktemp)
+	trap 'rm -f "$tsv"' EXIT
+	resolve_tests "$tsv"
+	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
+	RESULTS=$(realpath -m "$RESULTS")
+	rm -rf "$RESULTS"
+	mkdir -p "$RESULTS"
+	WORK=$RESULTS/.work
+	mkdir -p "$WORK" "$KIT_LOGS"
+	mv "$tsv" "$WORK/tests.tsv"
+	local kdir progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
+	while IFS='|' read -r name tmo opts prog kmod args; do
+		total=$((total + tmo))
+		if [ -n "$kmod" ]; then kmods+=("$kmod")
+		elif [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
+	done <"$WORK/tests.tsv"
+	kdir=$(kernel_dir)
+	check_modules
+	[ ${#progs[@]} -eq 0 ] || testdir=$("$RIG_DIR/build-tests.sh" "${progs[@]}")
+	[ ${#kmods[@]} -eq 0 ] || build_kmods "${kmods[@]}"
+	make_initramfs "$WORK/tests.tsv" "$kdir" "$testdir"
+	local cmdline="console=ttyS0 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE"
+	local limit=$((BOOT_SECS * SCALE + total + 30))
+	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s (console: $RESULTS/serial.log)"
+	if [ "$EMU" = qemu ]; then
+		"$RIG_DIR/qemu.sh" "$kdir/vmlinuz" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
+	else
+		"$KIT_TOP/tools/bochs/run.sh" "$kdir/vmlinuz" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
+	fi
+	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"
+	parse_results "$WORK/tests.tsv" "$rc"
+	report
+}
+
+main "$@"; exit $?
