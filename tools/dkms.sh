@@ -34,11 +34,9 @@ source_tree() {
 	"$KIT_TOP/tools/sync.sh" "$tmp" >/dev/null
 	cp "$KIT_TOP/Kbuild" "$tmp/Kbuild"
 	cp "$KIT_TOP/tools/dkms/Makefile" "$tmp/Makefile"
-	local mm
-	mm=$(major_minor "$ver")
-	sed -e "s/@PACKAGE@/$PACKAGE/" -e "s/@VERSION@/$ver/" -e "s/@MAJMIN@/$mm/" \
-		-e "s/@MAJMIN_RE@/${mm/./\\\\.}\\\\./" \
-		"$KIT_TOP/tools/dkms/dkms.conf.in" >"$tmp/dkms.conf"
+	# dkms.conf's BUILD_EXCLUSIVE_KERNEL names Linux 7.3: refuse a tree (KSRC) of another version.
+	[ "$(major_minor "$ver")" = 7.3 ] || { rm -rf "$tmp"; die "dkms.conf is written for Linux 7.3, the tree is $ver"; }
+	sed -e "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$KIT_TOP/dkms.conf" >"$tmp/dkms.conf"
 	mv "$tmp" "$out"
 	log "DKMS source tree: $out"
 	echo "$out"

@@ -58,8 +58,8 @@ bochs)
 	GUEST_PARAMS="PARAMS_kvm_intel='nested=1'"
 	BOOT_SECS=240
 	MEM_MB=1024
-	# Bochs' TSC ticks at its ips (run.sh: 50M), not at the CPUID leaf 0x15 frequency.
-	EXTRA_CMDLINE="tsc_early_khz=${BOCHS_TSC_KHZ:-50000}"
+	# tools/bochs/run.sh appends tsc_early_khz= itself (Bochs' TSC ticks at its ips).
+	EXTRA_CMDLINE=""
 	;;
 *) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
 esac
