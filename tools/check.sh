@@ -3,12 +3,13 @@
 # "N passed, N failed" (", N skipped" when some were skipped).
 #
 #   tools/check.sh            all suites
-#   tools/check.sh SUITE...   only these suites: kit, vmtest
+#   tools/check.sh SUITE...   only these suites: kit, gates, vmtest
 #
 # A test is an executable under tools/tests/<suite>/ (run in name order): exit 0 passes, exit 4
 # (KSFT_SKIP) skips with the reason on its last output line, anything else fails. Its output goes
-# to build/logs/check/<suite>/<name>.log. The vmtest suite is the test rig (tools/rig/vmtest.sh),
-# which reports its own tests and leaves its counts in its results directory.
+# to build/logs/check/<suite>/<name>.log. The gates (tools/gates/run.sh) and the test rig
+# (tools/rig/vmtest.sh) report their own tests and leave their counts in RESULTS/summary
+# (passed=N, failed=N, skipped=N).
 . "$(dirname "$0")/lib/common.sh"
 
 CHECK_LOGS=$KIT_LOGS/check
@@ -42,36 +43,45 @@ run_suite_dir() {
 	done
 }
 
-run_vmtest() {
-	local emu results rc p f s
-	for emu in ${VMTEST_EMUS:-qemu bochs}; do
-		results=$KIT_TOP/build/vmtest/check-$emu
-		rc=0
-		EMU=$emu RESULTS=$results "$KIT_TOP/tools/rig/vmtest.sh" || rc=$?
-		if [ -f "$results/summary" ]; then
-			p=$(sed -n 's/^passed=//p' "$results/summary")
-			f=$(sed -n 's/^failed=//p' "$results/summary")
-			s=$(sed -n 's/^skipped=//p' "$results/summary")
-			passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
-			[ "${f:-0}" -eq 0 ] || failures+=("vmtest/$emu")
-		fi
-		if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
-			# The rig itself failed before running tests: that is a failure too.
-			failed=$((failed + 1)); failures+=("vmtest/$emu (rig)")
-		fi
-	done
+# run_external NAME CMD...: a runner that prints its own per-test lines and writes
+# $RESULTS/summary; a runner that fails without counting a failure counts as one failure.
+run_external() {
+	local name=$1 results rc=0 p f s
+	shift
+	results=$KIT_TOP/build/results/check-$name
+	rm -rf "$results"
+	RESULTS=$results "$@" || rc=$?
+	p=0 f=0 s=0
+	if [ -f "$results/summary" ]; then
+		p=$(sed -n 's/^passed=//p' "$results/summary")
+		f=$(sed -n 's/^failed=//p' "$results/summary")
+		s=$(sed -n 's/^skipped=//p' "$results/summary")
+	fi
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+	[ "${f:-0}" -eq 0 ] || failures+=("$name")
+	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		failed=$((failed + 1)); failures+=("$name (runner exit $rc)")
+	fi
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(kit vmtest)
+[ ${#suites[@]} -gt 0 ] || suites=(kit gates vmtest)
 rm -rf "$CHECK_LOGS"
 start_all=$(date +%s)
 for s in "${suites[@]}"; do
 	case $s in
 	kit) run_suite_dir kit ;;
+	gates)
+		[ ! -x "$KIT_TOP/tools/gates/run.sh" ] || run_external gates "$KIT_TOP/tools/gates/run.sh" ;;
 	vmtest)
-		if [ -x "$KIT_TOP/tools/rig/vmtest.sh" ]; then run_vmtest; fi ;;
-	*) die "unknown suite '$s' (known: kit, vmtest)" ;;
+		if [ -x "$KIT_TOP/tools/rig/vmtest.sh" ]; then
+			for emu in ${VMTEST_EMUS:-qemu bochs}; do
+				for kernel in ${VMTEST_KERNELS:-stock}; do
+					run_external "vmtest-$emu-$kernel" env EMU="$emu" KERNEL="$kernel" "$KIT_TOP/tools/rig/vmtest.sh"
+				done
+			done
+		fi ;;
+	*) die "unknown suite '$s' (known: kit, gates, vmtest)" ;;
 	esac
 done
 echo "check took $(( $(date +%s) - start_all ))s; logs in $CHECK_LOGS"
