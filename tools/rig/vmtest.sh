@@ -207,7 +207,11 @@ make_initramfs() {
 	cp "$RIG_DIR/init" "$stage/init"
 	chmod +x "$stage/init"
 	cp "$(buildroot path)/bin/busybox" "$stage/bin/busybox"
-	cp "$MODDIR"/kvm.ko "$MODDIR"/kvm-amd.ko "$MODDIR"/kvm-intel.ko "$stage/modules/"
+	# Without debug info: 48 MB less to unpack and load (it matters in Bochs).
+	local m
+	for m in kvm kvm-amd kvm-intel; do
+		strip --strip-debug -o "$stage/modules/$m.ko" "$MODDIR/$m.ko" || die "could not strip $m.ko"
+	done
 	local kmods=$kdir/lib/modules/$RIG_KREL/kernel
 	xz -dc "$kmods/virt/lib/irqbypass.ko.xz" >"$stage/modules/irqbypass.ko"
 	xz -dc "$kmods/drivers/crypto/ccp/ccp.ko.xz" >"$stage/modules/ccp.ko"
