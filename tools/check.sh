@@ -3,7 +3,7 @@
 # "N passed, N failed" (", N skipped" when some were skipped).
 #
 #   tools/check.sh            all suites
-#   tools/check.sh SUITE...   only these suites: kit, gates, vmtest
+#   tools/check.sh SUITE...   only these suites: kit, gates, rig, vmtest
 #
 # A test is an executable under tools/tests/<suite>/ (run in name order): exit 0 passes, exit 4
 # (KSFT_SKIP) skips with the reason on its last output line, anything else fails. Its output goes
@@ -65,12 +65,12 @@ run_external() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(kit gates vmtest)
+[ ${#suites[@]} -gt 0 ] || suites=(kit gates rig vmtest)
 rm -rf "$CHECK_LOGS"
 start_all=$(date +%s)
 for s in "${suites[@]}"; do
 	case $s in
-	kit) run_suite_dir kit ;;
+	kit|rig) run_suite_dir "$s" ;;
 	gates)
 		[ ! -x "$KIT_TOP/tools/gates/run.sh" ] || run_external gates "$KIT_TOP/tools/gates/run.sh" ;;
 	vmtest)
@@ -81,7 +81,7 @@ for s in "${suites[@]}"; do
 				done
 			done
 		fi ;;
-	*) die "unknown suite '$s' (known: kit, gates, vmtest)" ;;
+	*) die "unknown suite '$s' (known: kit, gates, rig, vmtest)" ;;
 	esac
 done
 echo "check took $(( $(date +%s) - start_all ))s; logs in $CHECK_LOGS"

@@ -22,7 +22,7 @@ BOCHS_TOOLS=$KIT_TOP/tools/bochs
 BUILDROOT_SH=$KIT_TOP/tools/buildroot.sh
 
 # Configure flags as one normalized line (the pins file wraps them).
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2116
 CONFIGURE_FLAGS=$(echo $BOCHS_CONFIGURE_FLAGS)
 
 bochs_key() {

@@ -7,6 +7,8 @@
 # to CMDLINE (Bochs' TSC ticks at ips, not at the frequency the model declares in CPUID 0x15).
 # CMDLINE should contain console=ttyS0: COM1 is written to SERIAL_LOG. Bochs' own log goes to
 # SERIAL_LOG.bochs. MEM_MB defaults to 2048.
+# Experiments only: BOCHS_CPUS=2 (SMP booted and loaded kvm_intel once, not yet proven
+# reliable) and BOCHS_MODEL=<bochs cpu model> override the defaults.
 #
 # Bochs cannot boot a kernel directly: a throw-away MBR disk image with one FAT16 partition
 # and syslinux is made in a temporary directory for each run (nothing is cached).

@@ -83,13 +83,14 @@ major_minor() {
 	echo "$1" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p'
 }
 
-# Heavy builds (kernel, modules, selftests, emulators) share two cores: never two at once.
-# build_lock takes a machine-wide lock for the rest of the calling shell.
+# Heavy builds (kernel, modules, selftests, emulators) share two cores: never two at once on
+# this machine, whichever cache or clone they use. build_lock takes a machine-wide lock for the
+# rest of the calling shell.
+KIT_BUILD_LOCK=${KVM_SERIES_BUILD_LOCK:-/tmp/kvm-series-build.lock}
 build_lock() {
-	mkdir -p "$KIT_CACHE"
-	exec 9>"$KIT_CACHE/.build.lock"
+	exec 9>>"$KIT_BUILD_LOCK"
 	if ! flock -n 9; then
-		log "waiting for another build to finish ($KIT_CACHE/.build.lock)"
+		log "waiting for another build to finish ($KIT_BUILD_LOCK)"
 		flock 9
 	fi
 }

@@ -270,7 +270,7 @@ parse_results() {
 			status=FAIL secs=0
 			if [ -z "$died" ]; then
 				died=$n
-				if grep -q "^# vmtest-begin: $n\$" "$serial"; then
+				if tr -d '\r' <"$serial" | grep -qx "# vmtest-begin: $n"; then
 					reason="the guest died or hung during this test"
 				else
 					reason="the guest died or hung before this test"
@@ -282,6 +282,11 @@ parse_results() {
 				*) reason="$reason (emulator exit $boot_rc)" ;;
 				esac
 				[ -n "$last" ] && reason="$reason; console: $last"
+				# Bochs says why it stopped in its own log (e.g. a triple fault in the L0 guest).
+				if [ -f "$serial.bochs" ]; then
+					last=$(grep -A1 'Bochs is exiting with the following message' "$serial.bochs" | tail -n 1 || true)
+					[ -n "$last" ] && reason="$reason; bochs: $last"
+				fi
 				[ -f "$RESULTS/tests/$n.log" ] || : >"$RESULTS/tests/$n.log"
 				tail -n 40 "$serial" | tr -d '\r' | sed 's/^/console: /' >>"$RESULTS/tests/$n.log"
 			else
@@ -316,7 +321,8 @@ main() {
 	check_emulator
 	local tsv
 	tsv=$(mktemp)
-	trap 'rm -f "$tsv"' EXIT
+	RIG_TSV=$tsv
+	trap 'rm -f "$RIG_TSV"' EXIT
 	resolve_tests "$tsv"
 	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
 	RESULTS=$(realpath -m "$RESULTS")
