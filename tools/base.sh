@@ -9,9 +9,14 @@
 #
 # The base commit is reproducible (fixed identity and date), so its id, which the series records
 # in its "base-commit:" trailer, is the same on every machine.
+#
+# One deviation from the tarball: Debian's .gitignore ends with a rule for its packaging
+# repository ("/*", "!/debian/") that ignores every top-level path, so git would silently leave
+# every new file of a patch out of its commit. The import drops that block (and only it).
 . "$(dirname "$0")/lib/common.sh"
 
-BASE_ID=${BASE_PKG}_${BASE_VERSION//\~/_}
+BASE_IMPORT_REVISION=2
+BASE_ID=${BASE_PKG}_${BASE_VERSION//\~/_}-import$BASE_IMPORT_REVISION
 BASE_REPO=$KIT_BASES/$BASE_ID
 BASE_IDENT_NAME="kvm-series base import"
 BASE_IDENT_EMAIL="base-import@kvm-series.invalid"
@@ -64,6 +69,7 @@ import_base() {
 	rm -rf "$tmp/.unpack"
 	v=$(kernel_makefile_version "$tmp") || { rm -rf "$tmp"; die "the unpacked base has no kernel Makefile"; }
 	[ "$v" = "$BASE_KVERSION" ] || { rm -rf "$tmp"; die "the base unpacked as Linux $v, expected $BASE_KVERSION"; }
+	drop_debian_ignore_rule "$tmp/.gitignore" || { rm -rf "$tmp"; die "Debian's .gitignore block was not found; check tools/base.sh"; }
 	log "making the base a git repository (one commit)"
 	(
 		cd "$tmp"
@@ -79,6 +85,15 @@ import_base() {
 	mv "$tmp" "$BASE_REPO"
 }
 
+# Remove the block Debian appends to .gitignore for its packaging repository: from its comment
+# to "!/debian/" (a lone "#" line before the comment stays, harmless).
+drop_debian_ignore_rule() {
+	local f=$1
+	grep -qx '/\*' "$f" && grep -qx '!/debian/' "$f" || return 1
+	sed -i '/^# Debian packaging: ignore everything at the top level/,/^!\/debian\/$/d' "$f"
+	! grep -qx '/\*' "$f"
+}
+
 ensure() {
 	if [ -n "${KSRC:-}" ]; then
 		[ -d "$KSRC" ] || die "KSRC=$KSRC does not exist"
@@ -92,6 +107,7 @@ ensure() {
 		echo "$(realpath "$KSRC") $(git -C "$KSRC" rev-parse HEAD)"
 		return
 	fi
+	[ -d "$BASE_REPO/.git" ] || cache_lock base
 	if [ ! -d "$BASE_REPO/.git" ]; then
 		local deb
 		deb=$(fetch_deb)

@@ -79,7 +79,7 @@ main() {
 	out=${OUT:-$KIT_TOP/build/modules/$krel}
 	log=$KIT_LOGS/modules-$krel.log
 	mkdir -p "$KIT_LOGS"
-	"$KIT_TOP/tools/series.sh" prepare
+	"$KIT_TOP/tools/series.sh" ensure
 	build_lock
 	"$KIT_TOP/tools/sync.sh" "$BUILD_DIR" >/dev/null
 	[ "$BUILD_DIR" = "$KIT_TOP" ] || cp "$KIT_TOP/Kbuild" "$BUILD_DIR/Kbuild"

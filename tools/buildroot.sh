@@ -127,6 +127,7 @@ install_target_headers() {
 case ${1:-} in
 path) echo "$BUILDROOT" ;;
 ensure)
+	[ -x "$BUILDROOT/usr/bin/gcc-14" ] || cache_lock buildroot
 	[ -x "$BUILDROOT/usr/bin/gcc-14" ] || create
 	echo "$BUILDROOT"
 	;;

@@ -2,6 +2,9 @@
 # The patch series and the tree it is applied to.
 #
 #   tools/series.sh prepare       make TREE = base + series (git am on branch "series")
+#   tools/series.sh ensure        like prepare, but a tree holding work not yet exported (new
+#                                 commits or changes) is used as it is, with a warning: this is
+#                                 what builds use, so that work in TREE can be built and tested
 #   tools/series.sh export        write the branch back to SERIES (git format-patch)
 #   tools/series.sh export-check  export into a scratch directory and compare with SERIES
 #
@@ -118,21 +121,36 @@ apply_series() {
 prepare() {
 	local hash head
 	hash=$(series_hash)
+	if [ -d "$TREE/.git" ] && ! git -C "$TREE" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
+		# Made from another base (e.g. an older import). Replace it unless it holds work.
+		if [ -n "$(stamp_get head)" ] && [ "$(git -C "$TREE" rev-parse -q --verify HEAD || true)" = "$(stamp_get head)" ] \
+			&& [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+			log "TREE=$TREE was made from another base; re-creating it from $BASE_COMMIT"
+			rm -rf "$TREE"
+		else
+			die "TREE=$TREE is not a tree of this base ($BASE_COMMIT) and holds work of its own; export it, or remove it or set TREE"
+		fi
+	fi
 	if [ -d "$TREE/.git" ]; then
-		git -C "$TREE" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null \
-			|| die "TREE=$TREE is not a tree of this base ($BASE_COMMIT); remove it or set TREE"
 		head=$(git -C "$TREE" rev-parse -q --verify HEAD || true)
 		if [ "$(stamp_get series)" = "$hash" ] && [ "$head" = "$(stamp_get head)" ] \
 			&& [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
 			log "tree $TREE is up to date with the series"
 			return 0
 		fi
+		local local_work=
 		if [ -n "$(stamp_get head)" ] && [ "$head" != "$(stamp_get head)" ] \
 			&& [ "$(git -C "$TREE" rev-parse -q --verify series || true)" = "$head" ]; then
-			die "TREE=$TREE has commits that are not in $SERIES; run 'make export' to keep them, or 'make reset-tree' to drop them"
+			local_work="has commits that are not in $SERIES"
+		elif [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+			local_work="has uncommitted changes"
 		fi
-		if [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
-			die "TREE=$TREE has uncommitted changes; commit and 'make export' them, or 'make reset-tree' to drop them"
+		if [ -n "$local_work" ]; then
+			if [ "$MODE" = ensure ]; then
+				warn "TREE=$TREE $local_work: building it as it is ('make export' to keep the work in $SERIES)"
+				return 0
+			fi
+			die "TREE=$TREE $local_work; 'make export' them to keep them, or 'make reset-tree' to drop them"
 		fi
 		log "applying the series ($SERIES) to $TREE"
 		if ! apply_series series-new; then
@@ -220,9 +238,10 @@ export_check() {
 	log "export round trip: $SERIES reproduced byte for byte"
 }
 
-case ${1:-} in
-prepare) prepare ;;
+MODE=${1:-}
+case $MODE in
+prepare|ensure) prepare ;;
 export) export_series ;;
 export-check) export_check ;;
-*) die "usage: $0 prepare|export|export-check" ;;
+*) die "usage: $0 prepare|ensure|export|export-check" ;;
 esac

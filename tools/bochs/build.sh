@@ -101,22 +101,15 @@ fetch_bios() {
 fetch_source
 fetch_bios
 
-build_lock
-# Another run may have published it while we waited for the lock.
-if [ -x "$BOCHS_BIN" ]; then
-	echo "$BOCHS_BIN"
-	exit 0
-fi
-
 mkdir -p "$KIT_CACHE/bochs" "$KIT_CACHE/work"
-clean_stale_tmp "$DEST"
 WORK=$KIT_CACHE/work/bochs-$(basename "$DEST").tmp.$$
 TMPDEST=$DEST.tmp.$$
 cleanup() { rm -rf "$WORK" "$TMPDEST"; }
 trap cleanup EXIT
 rm -rf "$WORK"
-mkdir -p "$WORK" "$TMPDEST/bin" "$TMPDEST/share"
+mkdir -p "$WORK"
 
+# Unpack and patch before taking the build lock: cheap, and a stale patch fails at once.
 log "unpacking $BOCHS_ORIG"
 tar -C "$WORK" --no-same-owner -xf "$KIT_DOWNLOADS/$BOCHS_ORIG"
 SRC=$WORK/$BOCHS_SRCDIR
@@ -134,8 +127,17 @@ for p in "$BOCHS_TOOLS"/patches/*.patch; do
 	fi
 done
 
+build_lock
+# Another run may have published it while we waited for the lock.
+if [ -x "$BOCHS_BIN" ]; then
+	echo "$BOCHS_BIN"
+	exit 0
+fi
+clean_stale_tmp "$DEST"
+mkdir -p "$TMPDEST/bin" "$TMPDEST/share"
+
 LOG=$TMPDEST/build.log
-log "configuring and building Bochs in the build root (about a minute on 2 cores; log: $DEST/build.log)"
+log "configuring and building Bochs in the build root (1-2 minutes on 2 cores; log: $DEST/build.log)"
 start=$(date +%s)
 # shellcheck disable=SC2086
 if ! in_root bash -ec '

@@ -177,8 +177,12 @@ while :; do
 		break
 	fi
 	if [ $((now - start)) -ge "$TIMEOUT" ]; then
-		warn "timeout after ${TIMEOUT}s; killing Bochs (serial log: $SERIAL_LOG)"
-		status=124
+		if [ -n "$grace" ]; then
+			status=$want	# the guest already powered off / panicked: that is the result
+		else
+			warn "timeout after ${TIMEOUT}s; killing Bochs (serial log: $SERIAL_LOG)"
+			status=124
+		fi
 		break
 	fi
 	sleep 0.5

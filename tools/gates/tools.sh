@@ -16,7 +16,8 @@
 # fetch SUITE PKG VERSION DESTDIR: apt-get download with private apt lists for SUITE (the build
 # root's own apt state is not touched), into DESTDIR. Prints the .deb path.
 fetch() {
-	local suite=$1 pkg=$2 version=$3 dest=$4 aptd=$GATES_TOOLS/.apt/$suite
+	local suite=$1 pkg=$2 version=$3 dest=$4 aptd
+	aptd=$GATES_TOOLS/.apt/$suite
 	mkdir -p "$aptd/lists/partial" "$aptd/cache" "$dest"
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" >"$aptd/sources.list"
 	local apt=(apt-get -q -o Dir::Etc::SourceList="$aptd/sources.list" -o Dir::Etc::SourceParts=/dev/null
@@ -49,7 +50,7 @@ unpack() {
 	tmp=$dir.tmp.$$
 	mkdir -p "$tmp/debs"
 	for spec in $specs; do
-		IFS== read -r pkg version sum <<<"$spec"
+		IFS='=' read -r pkg version sum <<<"$spec"
 		[ -n "$sum" ] || die "no sha256 pinned for $pkg $version in tools/gates/pins.conf; run '$0 hashes' and pin it"
 		log "fetching $pkg $version ($suite) for the gates"
 		deb=$(fetch "$suite" "$pkg" "$version" "$tmp/debs")

@@ -49,10 +49,22 @@ verify_sha256() {
 }
 
 # A directory is published atomically: built under NAME.tmp.PID, renamed when complete.
-# A leftover .tmp.* from an interrupted run is never used and is cleaned next time.
+# A leftover .tmp.* from an interrupted run is never used and is cleaned next time; callers hold
+# cache_lock for NAME, so no concurrent run's .tmp.* is removed.
 clean_stale_tmp() {
 	local d=$1
 	rm -rf "$d".tmp.* 2>/dev/null || true
+}
+
+# cache_lock NAME: serialise the creation of one cached item (base import, build root) between
+# concurrent runs; held until the calling shell exits. The second run then finds it made.
+cache_lock() {
+	mkdir -p "$KIT_CACHE"
+	exec 8>>"$KIT_CACHE/.lock-$1"
+	if ! flock -n 8; then
+		log "waiting for another run that is creating $1"
+		flock 8
+	fi
 }
 
 # Kernel version "X.Y.Z" of a kernel source or build tree (its top-level Makefile).
