@@ -342,7 +342,9 @@ main() {
 	[ ${#progs[@]} -eq 0 ] || testdir=$("$RIG_DIR/build-tests.sh" "${progs[@]}")
 	[ ${#kmods[@]} -eq 0 ] || build_kmods "${kmods[@]}"
 	make_initramfs "$WORK/tests.tsv" "$kdir" "$testdir"
-	local cmdline="console=ttyS0 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE"
+	# 115200 baud: at the default 9600 the console drains ~1 KB per guest second, and a run
+	# that ends quickly would power off with its results still queued in the tty.
+	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE"
 	local limit=$((BOOT_SECS * SCALE + total + 30))
 	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s (console: $RESULTS/serial.log)"
 	if [ "$EMU" = qemu ]; then
