@@ -13,6 +13,9 @@ tree=$GATES_WORK/apply
 base_info
 # A pristine base: the scratch tree (kept between runs: a fresh checkout of the whole kernel
 # costs a minute) is reset to the base commit, without branches, stamps or stray files.
+if [ -d "$tree/.git" ] && ! git -C "$tree" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
+	rm -rf "$tree"   # a clone of a previous base import
+fi
 if [ -d "$tree/.git" ]; then
 	git -C "$tree" am --abort >/dev/null 2>&1 || true
 	git -C "$tree" checkout -q -f --detach "$BASE_COMMIT"

@@ -32,7 +32,7 @@ checker_tools
 
 key=$({
 	echo "recipe=$GATES_RECIPE base=$BASE_COMMIT selftests=${GATES_SELFTESTS:-auto}"
-	sha256sum "$cfg" "$KIT_TOP/tools/gates/series-build.sh" | cut -d' ' -f1
+	sha256sum "$cfg" "$KIT_TOP/tools/gates/series-build.sh" "$GATES_DIR/lib.sh" | cut -d' ' -f1
 	cat "$SERIES/series"
 	for p in $patches; do cat "$SERIES/$p"; done
 } | sha256sum | cut -c1-16)

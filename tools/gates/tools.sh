@@ -69,8 +69,13 @@ sparse_dir() {
 }
 
 cocci_dir() {
-	unpack coccinelle "$COCCI_SUITE" \
-		"coccinelle=$COCCI_VERSION=$COCCI_SHA256 libpython3.13=$LIBPYTHON_VERSION=$LIBPYTHON_SHA256"
+	local d
+	d=$(unpack coccinelle "$COCCI_SUITE" \
+		"coccinelle=$COCCI_VERSION=$COCCI_SHA256 libpython3.13=$LIBPYTHON_VERSION=$LIBPYTHON_SHA256")
+	# spatch dlopen()s "libpython3.13.so" (the -dev name): point it at the runtime library.
+	[ -e "$d/usr/lib/x86_64-linux-gnu/libpython3.13.so" ] \
+		|| ln -s libpython3.13.so.1.0 "$d/usr/lib/x86_64-linux-gnu/libpython3.13.so"
+	echo "$d"
 }
 
 hashes() {
