@@ -83,6 +83,44 @@ kernel_dir() {
 	echo "$dir"
 }
 
+# rig_kernel stock|debug: the kernel the rig boots. Sets RIG_KREL (its release), RIG_VMLINUZ,
+# RIG_MODROOT (a directory holding lib/modules/$RIG_KREL with its own modules) and RIG_KDIR (the
+# KDIR our modules are built against; empty for the stock kernel, whose headers are the default
+# target). The debug kernel is the project's own build (tools/gates/kernel.sh debug), made on
+# first use and cached.
+rig_kernel() {
+	local dir
+	case $1 in
+	stock)
+		dir=$(kernel_dir)
+		RIG_KREL=$TARGET_KREL RIG_VMLINUZ=$dir/vmlinuz RIG_MODROOT=$dir RIG_KDIR=
+		;;
+	debug)
+		dir=$("$KIT_TOP/tools/gates/kernel.sh" debug) || die "the debug kernel could not be built (tools/gates/kernel.sh debug)"
+		RIG_KREL=$(cat "$dir/include/config/kernel.release")
+		RIG_VMLINUZ=$dir/arch/x86/boot/bzImage RIG_MODROOT=$dir/mod RIG_KDIR=$dir
+		[ -f "$RIG_VMLINUZ" ] && [ -d "$RIG_MODROOT/lib/modules/$RIG_KREL" ] \
+			|| die "the debug kernel in $dir lacks bzImage or its installed modules"
+		;;
+	*) die "KERNEL=$1: unknown kernel (known: stock, debug)" ;;
+	esac
+}
+
+# guest_module NAME DEST: copy the booted kernel's module NAME (decompressed) to DEST. Returns 1
+# when that kernel has NAME built in (nothing to load).
+guest_module() {
+	local name=$1 dest=$2 mdir=$RIG_MODROOT/lib/modules/$RIG_KREL f
+	f=$(find "$mdir/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" \) | head -n1)
+	if [ -z "$f" ]; then
+		grep -q "/$name.ko\$" "$mdir/modules.builtin" 2>/dev/null && return 1
+		die "the $KERNEL kernel ($RIG_KREL) has no module $name, built in or not"
+	fi
+	case $f in
+	*.xz) xz -dc "$f" >"$dest" ;;
+	*) cp "$f" "$dest" ;;
+	esac
+}
+
 # Test names: a test is named by the basename of its program ("state_test"); its program is
 # the path under tools/testing/selftests/kvm given by Makefile.kvm ("x86/state_test").
 # all_selftests: every x86 test program of TREE, as paths.

@@ -9,7 +9,9 @@
 #   EMU=qemu|bochs      emulator (default: both, qemu first)
 #   TESTS="a b"         test names (default: every test of tools/rig/tests-$EMU.list); a name is
 #                       a selftest's program name (state_test), or a rig self-test (rig-*)
-#   KERNEL=stock|debug  the kernel to boot (default stock; debug does not exist yet)
+#   KERNEL=stock|debug  the kernel to boot (default stock: Debian's 7.3.4+deb13-amd64; debug: the
+#                       project's lockdep/KASAN/UBSAN kernel, tools/gates/kernel.sh debug, built
+#                       on first use and cached)
 #   RESULTS=DIR         where results go (default build/vmtest/<emu>-<timestamp>; with both
 #                       emulators, DIR/<emu>)
 #   VMTEST_TIMEOUT_SCALE=N  multiply every timeout by N (slow machines)
@@ -69,9 +71,8 @@ RIG_LIST=$RIG_DIR/selftests/rig-tests.list
 # --- checks that come before anything is built or booted ---------------------------------------
 check_kernel() {
 	case $KERNEL in
-	stock) ;;
-	debug) die "KERNEL=debug: the debug kernel does not exist yet (no build of it in the kit); use KERNEL=stock" ;;
-	*) die "KERNEL=$KERNEL: unknown kernel (known: stock; debug is planned)" ;;
+	stock|debug) ;;
+	*) die "KERNEL=$KERNEL: unknown kernel (known: stock, debug)" ;;
 	esac
 }
 
@@ -153,7 +154,7 @@ check_modules() {
 	head=$(git -C "$TREE" rev-parse HEAD 2>/dev/null) || die "TREE=$TREE is not a git tree; run 'make tree' first"
 	if ! modules_fresh "$dir" "$head"; then
 		log "the KVM modules in $dir are missing or stale for TREE ($head); running make modules"
-		make -C "$KIT_TOP" modules >&2 || die "make modules failed"
+		KDIR=$RIG_KDIR make -C "$KIT_TOP" modules >&2 || die "make modules failed"
 		head=$(git -C "$TREE" rev-parse HEAD)
 	fi
 	[ -f "$dir/BUILT-FOR" ] || die "no modules for $RIG_KREL in $dir after make modules (is RELEASE or KDIR set to another kernel?)"
@@ -183,7 +184,7 @@ modules_fresh() {
 # Rig kernel modules (tools/rig/selftests/kmod/NAME.c), built against the stock kernel's headers.
 build_kmods() {
 	local names=("$@") src=$RIG_DIR/selftests/kmod key dir n
-	key=$(cat "$src"/*.c "$src/Kbuild" | sha256sum | cut -c1-12)
+	key=$( (cat "$src"/*.c "$src/Kbuild"; echo "$RIG_KREL") | sha256sum | cut -c1-12)
 	dir=$RIG_CACHE/kmod/$key
 	KMODDIR=$dir
 	local need=0
@@ -193,7 +194,9 @@ build_kmods() {
 	cp "$src"/*.c "$src/Kbuild" "$dir/"
 	(
 		build_lock
-		buildroot run -b "$RIG_CACHE" -- make -C "/usr/src/linux-headers-$RIG_KREL" M="$dir" \
+		local kd=${RIG_KDIR:-/usr/src/linux-headers-$RIG_KREL} b=()
+		[ -z "$RIG_KDIR" ] || b=(-b "$RIG_KDIR")
+		buildroot run -b "$RIG_CACHE" "${b[@]}" -- make -C "$kd" M="$dir" \
 			CC="$RIG_CC" HOSTCC="$RIG_CC" modules
 	) >"$KIT_LOGS/rig-kmod.log" 2>&1 || die "the rig's kernel modules failed to build (log: $KIT_LOGS/rig-kmod.log)"
 	for n in "${names[@]}"; do [ -f "$dir/$n.ko" ] || die "rig module $n.ko was not built (log: $KIT_LOGS/rig-kmod.log)"; done
@@ -201,7 +204,7 @@ build_kmods() {
 
 # --- the initramfs ------------------------------------------------------------------------------
 make_initramfs() {
-	local tsv=$1 kdir=$2 testdir=$3 stage=$WORK/initramfs name tmo opts prog kmod args cmd
+	local tsv=$1 testdir=$2 stage=$WORK/initramfs name tmo opts prog kmod args cmd
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,etc,modules,tests,rig,proc,sys,dev,tmp}
 	cp "$RIG_DIR/init" "$stage/init"
@@ -212,12 +215,17 @@ make_initramfs() {
 	for m in kvm kvm-amd kvm-intel; do
 		strip --strip-debug -o "$stage/modules/$m.ko" "$MODDIR/$m.ko" || die "could not strip $m.ko"
 	done
-	local kmods=$kdir/lib/modules/$RIG_KREL/kernel
-	xz -dc "$kmods/virt/lib/irqbypass.ko.xz" >"$stage/modules/irqbypass.ko"
-	xz -dc "$kmods/drivers/crypto/ccp/ccp.ko.xz" >"$stage/modules/ccp.ko"
+	# The kernel's own modules that ours need, unless that kernel has them built in.
+	local mods="" gm
+	for gm in $GUEST_MODULES; do
+		case $gm in
+		kvm.ko|kvm-amd.ko|kvm-intel.ko) mods="$mods $gm" ;;
+		*) guest_module "${gm%.ko}" "$stage/modules/$gm" && mods="$mods $gm" ;;
+		esac
+	done
 	{
 		echo "EMU=$EMU"
-		echo "MODULES='$GUEST_MODULES'"
+		echo "MODULES='${mods# }'"
 		echo "$GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
 	: >"$stage/etc/vmtest.list"
@@ -331,26 +339,26 @@ main() {
 	WORK=$RESULTS/.work
 	mkdir -p "$WORK" "$KIT_LOGS"
 	mv "$tsv" "$WORK/tests.tsv"
-	local kdir progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
+	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
 	while IFS='|' read -r name tmo opts prog kmod args; do
 		total=$((total + tmo))
 		if [ -n "$kmod" ]; then kmods+=("$kmod")
 		elif [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
 	done <"$WORK/tests.tsv"
-	kdir=$(kernel_dir)
+	rig_kernel "$KERNEL"
 	check_modules
 	[ ${#progs[@]} -eq 0 ] || testdir=$("$RIG_DIR/build-tests.sh" "${progs[@]}")
 	[ ${#kmods[@]} -eq 0 ] || build_kmods "${kmods[@]}"
-	make_initramfs "$WORK/tests.tsv" "$kdir" "$testdir"
+	make_initramfs "$WORK/tests.tsv" "$testdir"
 	# 115200 baud: at the default 9600 the console drains ~1 KB per guest second, and a run
 	# that ends quickly would power off with its results still queued in the tty.
 	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE"
 	local limit=$((BOOT_SECS * SCALE + total + 30))
 	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s (console: $RESULTS/serial.log)"
 	if [ "$EMU" = qemu ]; then
-		"$RIG_DIR/qemu.sh" "$kdir/vmlinuz" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
+		"$RIG_DIR/qemu.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
 	else
-		"$KIT_TOP/tools/bochs/run.sh" "$kdir/vmlinuz" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
+		"$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
 	fi
 	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"
 	parse_results "$WORK/tests.tsv" "$rc"

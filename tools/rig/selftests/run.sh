@@ -10,7 +10,7 @@
 #   - rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed;
 #   - vmtest.sh exited non-zero and wrote failed=2 to RESULTS/summary;
 # and that bad input is refused before anything boots: an unknown test name, an unknown
-# emulator, KERNEL=debug, a test program that does not build.
+# emulator, an unknown kernel, a test program that does not build.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
 set -uo pipefail
 RIG=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +45,7 @@ refused() { # NAME EXPECTED-MESSAGE-REGEX ENV...
 }
 refused unknown-test "unknown test 'no_such_test'" EMU="$EMU" TESTS=no_such_test
 refused unknown-emulator "unknown emulator" EMU=vmware
-refused debug-kernel "debug kernel does not exist yet" EMU="$EMU" KERNEL=debug
+refused unknown-kernel "KERNEL=nosuch: unknown kernel" EMU="$EMU" KERNEL=nosuch
 refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=rig-broken-build
 
 # --- one boot with the rig's self-tests ---
