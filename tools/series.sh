@@ -15,7 +15,9 @@
 # again. Work done in TREE (new commits) is never thrown away: prepare refuses until it is exported.
 #
 # Git runs inside the build root so that every machine uses the same git (format-patch output
-# depends on git's version).
+# depends on git's version). Applying is deterministic too (fixed committer identity, committer
+# date = author date), so the same series gives the same commit ids in every clone, and caches
+# keyed by the tree's HEAD (selftests, modules) are reused.
 . "$(dirname "$0")/lib/common.sh"
 
 TREE=${TREE:-$KIT_TOP/build/linux}
@@ -104,7 +106,7 @@ apply_series() {
 	git -C "$TREE" checkout -q -f -B "$branch" "$BASE_COMMIT"
 	git -C "$TREE" clean -q -f -d
 	for p in $list; do
-		if ! out=$(git -C "$TREE" am --keep-cr -q "$SERIES/$p" 2>&1); then
+		if ! out=$(git -C "$TREE" am --keep-cr --committer-date-is-author-date -q "$SERIES/$p" 2>&1); then
 			git -C "$TREE" am --abort >/dev/null 2>&1 || true
 			echo "error: patch $p does not apply to $(git -C "$TREE" log -1 --format='%h (%s)' HEAD):" >&2
 			echo "$out" | grep -v -e '^hint:' -e '^Patch failed at' -e '^When you have resolved' \

@@ -134,7 +134,8 @@ am_one() {
 # --- normalising compiler and checker output ---------------------------------------------------
 # norm_warnings SRCDIR < LOG: one line per warning, "TOOL<TAB>FILE<TAB>KIND: MESSAGE", with the
 # line and column numbers removed and -Werror=x turned back into the warning -Wx, so that a
-# warning is the same before and after unrelated lines move. TOOL is gcc, sparse or cocci.
+# warning is the same before and after unrelated lines move ("on line 123" in a Coccinelle
+# message becomes "on line N"). TOOL is gcc, sparse or cocci.
 norm_warnings() {
 	local src=$1
 	sed -e "s#$src/##g" | awk '
@@ -151,6 +152,7 @@ norm_warnings() {
 			# file:LINE:COL-COL: MESSAGE
 			if (!match(line, /^[^ :]+:[0-9]+:[0-9-]+: /)) next
 			f = line; sub(/:.*/, "", f); msg = substr(line, RLENGTH + 1)
+			gsub(/line [0-9]+/, "line N", msg)
 			printf "%s\t%s\t%s\n", tool, clean(f), msg
 			next
 		}

@@ -50,8 +50,10 @@ baseline() {
 		obj=$1; cc=$2; shift 2
 		for f in "$@"; do
 			for d in arch/x86/kvm virt/kvm; do
-				make -s O="$obj" ARCH=x86_64 CC="$cc" HOSTCC="$cc" coccicheck MODE=report \
-					M="$d" COCCI="$PWD/$f" J="$(nproc)" || echo "coccicheck failed"
+				# Findings come as ./FILE relative to M=: make them tree paths.
+				{ make -s O="$obj" ARCH=x86_64 CC="$cc" HOSTCC="$cc" coccicheck MODE=report \
+					M="$d" COCCI="$PWD/$f" J="$(nproc)" || echo "coccicheck failed"; } 2>&1 \
+					| sed "s#^\./#$d/#"
 			done
 		done 2>&1 | sed "s/^/cocci: /"
 	' _ "$OBJ" "$GATES_CC" $scripts >"$tmp/cocci.log" 2>&1 || die "coccicheck failed on the base (log: $tmp/cocci.log)"
