@@ -41,7 +41,9 @@ if [ -z "${KIT_IN_BUILDROOT:-}" ]; then
 		bash "$KIT_TOP/tools/series.sh" "$@"
 fi
 
-export GIT_COMMITTER_NAME=$KIT_IDENT_NAME GIT_COMMITTER_EMAIL=$KIT_IDENT_EMAIL
+# Commits made by applying the series get a fixed committer (the authors come from the patches),
+# so that their ids do not depend on who applies them.
+export GIT_COMMITTER_NAME="kvm-series apply" GIT_COMMITTER_EMAIL=apply@kvm-series.invalid
 export GIT_AUTHOR_NAME=$KIT_IDENT_NAME GIT_AUTHOR_EMAIL=$KIT_IDENT_EMAIL
 git config --global --get safe.directory >/dev/null 2>&1 || git config --global safe.directory '*'
 
