@@ -196,6 +196,8 @@ format_series() {
 		|| die "TREE=$TREE has uncommitted changes; commit them first"
 	n=$(git -C "$TREE" rev-list --count "$BASE_COMMIT..HEAD")
 	[ "$n" -gt 0 ] || die "TREE=$TREE has no commits on top of the base"
+	# The cover letter's From: the existing cover letter's, or the repository's identity.
+	export GIT_COMMITTER_NAME=$KIT_IDENT_NAME GIT_COMMITTER_EMAIL=$KIT_IDENT_EMAIL
 	if [ -f "$cl" ]; then
 		prefix=$(prefix_of "$cl")
 		[ -n "$prefix" ] || prefix=PATCH
