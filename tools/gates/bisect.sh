@@ -17,8 +17,9 @@ res=$("$GATES_DIR/series-build.sh")
 
 # first_errors LOG: the compiler's errors, "file:line: error: message", tree paths relative.
 first_errors() {
-	local e
-	e=$(sed -e "s#$SRC/##g" "$1" | grep -E '(^|: )(fatal )?error: |^ERROR: |undefined reference' | head -n 5 || true)
+	local e rel
+	rel=$(realpath -m --relative-to="$OBJ" "$SRC")
+	e=$(sed -e "s#$SRC/##g" -e "s#$rel/##g" "$1" | grep -E '(^|: )(fatal )?error: |^ERROR: |undefined reference' | head -n 5 || true)
 	if [ -z "$e" ]; then
 		e=$(grep -E '\*\*\*|Error [0-9]' "$1" | head -n 3 || true)
 	fi

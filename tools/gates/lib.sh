@@ -137,8 +137,10 @@ am_one() {
 # warning is the same before and after unrelated lines move ("on line 123" in a Coccinelle
 # message becomes "on line N"). TOOL is gcc, sparse or cocci.
 norm_warnings() {
-	local src=$1
-	sed -e "s#$src/##g" | awk '
+	local src=$1 rel
+	# kbuild names sources relative to O= when it can ("../src/arch/..."): strip both forms.
+	rel=$(realpath -m --relative-to="$OBJ" "$src")
+	sed -e "s#$src/##g" -e "s#$rel/##g" | awk '
 	function clean(p) {
 		sub(/^(\.\.\/)+/, "", p); sub(/^\.\//, "", p)
 		while (p ~ /[^\/]+\/\.\.\//) sub(/[^\/]+\/\.\.\//, "", p)
