@@ -19,7 +19,7 @@ expect_fail() {
 	out=$("$@" 2>&1) || rc=$?
 	echo "$out" | sed 's/^/    | /'
 	[ $rc -ne 0 ] || fail "'$*' succeeded but should have failed"
-	echo "$out" | grep -Eq -- "$re" || fail "'$*' failed without a message matching /$re/"
+	grep -Eq -- "$re" <<<"$out" || fail "'$*' failed without a message matching /$re/"
 }
 
 # modinfo_field FIELD MODULE.ko (reads the .modinfo section; no kmod needed)
