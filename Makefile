@@ -10,10 +10,11 @@ TOP := $(CURDIR)
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
 TREE ?= $(TOP)/build/linux
 SERIES ?= $(TOP)/patches
-export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
-	dkms install uninstall check test-kit vmtest clean distclean
+	dkms install uninstall check test-kit vmtest gates kernel gates-baseline fixtures-gates \
+	clean distclean
 
 all: modules
 
@@ -36,6 +37,10 @@ help:
 	@echo '  dkms           write a self-contained DKMS source tree to build/dkms/'
 	@echo '  install        install the built modules into /lib/modules/<release>/updates/dkms'
 	@echo '  uninstall      remove them again'
+	@echo '  gates          the maintainer gates on SERIES (GATES="apply checkpatch bisect warnings")'
+	@echo '  kernel         build the project kernel (FLAVOUR=debug|stock, default debug), cached'
+	@echo '  gates-baseline record the base'"'"'s W=1/sparse/Coccinelle warnings (tools/gates/baseline-warnings)'
+	@echo '  fixtures-gates regenerate the gates'"'"' fixture series (tools/fixtures/gates-*)'
 	@echo '  clean          remove build/ outputs and the synced sources (not the caches)'
 	@echo '  distclean      clean, and drop TREE'
 	@echo 'Variables: KSRC=<kernel git tree> KDIR=<prepared tree or headers> TREE=<dir>'
@@ -82,6 +87,18 @@ test-kit:
 
 vmtest:
 	@tools/rig/vmtest.sh
+
+gates:
+	@tools/gates/run.sh $(GATES)
+
+kernel:
+	@tools/gates/kernel.sh $(or $(FLAVOUR),debug)
+
+gates-baseline:
+	@tools/gates/warnings.sh baseline
+
+fixtures-gates:
+	@tools/gates/make-fixtures.sh
 
 clean:
 	rm -rf -- build/modules build/dkms build/logs build/test arch virt include \
