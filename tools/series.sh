@@ -187,8 +187,9 @@ write_stamp() {
 		"$(git -C "$TREE" rev-parse HEAD)" >"$TREE/.git/$STAMP_NAME"
 }
 
-# format-patch of base..series into DIR, reproducibly: zero commit ids, no git signature, and the
-# cover letter's From/Date taken from the existing cover letter (or the repository's identity).
+# format-patch of base..series into DIR, reproducibly: zero commit ids, no git signature, a fixed
+# abbreviation of the index lines (git's default grows with the repository's object count), and
+# the cover letter's From/Date taken from the existing cover letter (or the repository's identity).
 format_series() {
 	local out=$1 cl=$SERIES/0000-cover-letter.patch prefix=PATCH from date n
 	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
@@ -210,7 +211,7 @@ format_series() {
 	local desc
 	desc=$(git -C "$TREE" config "branch.$(git -C "$TREE" branch --show-current).description" || true)
 	[ -n "$desc" ] || die "the branch has no description, so the cover letter would be empty; set it with 'git -C $TREE branch --edit-description'"
-	git -C "$TREE" format-patch -q --zero-commit --no-signature --cover-letter \
+	git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --cover-letter \
 		--cover-from-description=subject --base="$BASE_COMMIT" --subject-prefix="$prefix" \
 		--no-thread -o "$out" "$BASE_COMMIT..HEAD" >/dev/null
 	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter.patch$') >"$out/series"
