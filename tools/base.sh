@@ -107,7 +107,10 @@ ensure() {
 		echo "$(realpath "$KSRC") $(git -C "$KSRC" rev-parse HEAD)"
 		return
 	fi
-	[ -d "$BASE_REPO/.git" ] || cache_lock base
+	if [ ! -d "$BASE_REPO/.git" ]; then
+		need_root "importing the base"	# before anything is written to the cache
+		cache_lock base
+	fi
 	if [ ! -d "$BASE_REPO/.git" ]; then
 		local deb
 		deb=$(fetch_deb)

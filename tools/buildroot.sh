@@ -127,7 +127,10 @@ install_target_headers() {
 case ${1:-} in
 path) echo "$BUILDROOT" ;;
 ensure)
-	[ -x "$BUILDROOT/usr/bin/gcc-14" ] || cache_lock buildroot
+	if [ ! -x "$BUILDROOT/usr/bin/gcc-14" ]; then
+		need_root "creating the build root"	# before anything is written to the cache
+		cache_lock buildroot
+	fi
 	[ -x "$BUILDROOT/usr/bin/gcc-14" ] || create
 	echo "$BUILDROOT"
 	;;
