@@ -61,12 +61,14 @@ build_kvm() { # NNNN [C=1 ...]
 	return 0
 }
 
+# Without the VFIO library: it needs libuuid, which the build root does not have, and no KVM
+# selftest built here links it (LDLIBS drops Makefile.kvm's -luuid, as tools/rig does).
 build_selftests() { # NNNN
 	local n=$1 rc=0
 	{
 		kmake headers &&
 		inroot make -C "$SRC/tools/testing/selftests/kvm" -j"$(nproc)" OUTPUT="$SELFTESTS_OUT" \
-			CC="ccache $GATES_CC" LIBVFIO_O= LIBVFIO_O_DIRS= \
+			CC="ccache $GATES_CC" LIBVFIO_O= LIBVFIO_O_DIRS= LDLIBS=-ldl \
 			KHDR_INCLUDES="-isystem $OBJ/usr/include" LINUX_HDR_PATH="$OBJ/usr/include/"
 	} >"$RES/$n.selftests.log" 2>&1 || rc=$?
 	echo "$rc" >"$RES/$n.selftests.rc"
