@@ -69,7 +69,7 @@ since() { echo $(( $(date +%s) - $1 )); }
 
 # --- the series under test ---------------------------------------------------------------------
 # shellcheck disable=SC2034 # used by series-build.sh
-GATES_RECIPE=1
+GATES_RECIPE=2
 SERIES=$(realpath -m "${SERIES:-$KIT_TOP/patches}")
 
 # The patches of SERIES in order (nothing when SERIES has none); a missing patch is an error.
