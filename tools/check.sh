@@ -3,7 +3,13 @@
 # "N passed, N failed" (", N skipped" when some were skipped).
 #
 #   tools/check.sh            all suites
-#   tools/check.sh SUITE...   only these suites: kit, gates, rig, vmtest
+#   tools/check.sh SUITE...   only these suites: kit, gates, gate-tests, rig, vmtest
+#
+# kit: the build kit (tools/tests/kit); gates: the maintainer gates on patches/; gate-tests: the
+# gates' own tests on the fixture series (tools/gates/tests), the sleeping fixture caught by the
+# debug kernel among them; rig: the rig's self-tests (tools/tests/rig); vmtest: the KVM selftests
+# in the rig, for every emulator of VMTEST_EMUS (default "qemu bochs") and kernel of
+# VMTEST_KERNELS (default "stock debug").
 #
 # A test is an executable under tools/tests/<suite>/ (run in name order): exit 0 passes, exit 4
 # (KSFT_SKIP) skips with the reason on its last output line, anything else fails. Its output goes
@@ -36,8 +42,8 @@ run_test() {
 }
 
 run_suite_dir() {
-	local suite=$1 t
-	for t in "$KIT_TOP/tools/tests/$suite"/*; do
+	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t
+	for t in "$dir"/*; do
 		[ -x "$t" ] || continue
 		run_test "$suite" "$t"
 	done
@@ -65,7 +71,7 @@ run_external() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(kit gates rig vmtest)
+[ ${#suites[@]} -gt 0 ] || suites=(kit gates gate-tests rig vmtest)
 rm -rf "$CHECK_LOGS"
 start_all=$(date +%s)
 for s in "${suites[@]}"; do
@@ -73,15 +79,16 @@ for s in "${suites[@]}"; do
 	kit|rig) run_suite_dir "$s" ;;
 	gates)
 		[ ! -x "$KIT_TOP/tools/gates/run.sh" ] || run_external gates "$KIT_TOP/tools/gates/run.sh" ;;
+	gate-tests) run_suite_dir "$s" "$KIT_TOP/tools/gates/tests" ;;
 	vmtest)
 		if [ -x "$KIT_TOP/tools/rig/vmtest.sh" ]; then
 			for emu in ${VMTEST_EMUS:-qemu bochs}; do
-				for kernel in ${VMTEST_KERNELS:-stock}; do
+				for kernel in ${VMTEST_KERNELS:-stock debug}; do
 					run_external "vmtest-$emu-$kernel" env EMU="$emu" KERNEL="$kernel" "$KIT_TOP/tools/rig/vmtest.sh"
 				done
 			done
 		fi ;;
-	*) die "unknown suite '$s' (known: kit, gates, rig, vmtest)" ;;
+	*) die "unknown suite '$s' (known: kit, gates, gate-tests, rig, vmtest)" ;;
 	esac
 done
 echo "check took $(( $(date +%s) - start_all ))s; logs in $CHECK_LOGS"

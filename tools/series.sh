@@ -143,9 +143,11 @@ prepare() {
 			return 0
 		fi
 		local local_work=
-		if [ -n "$(stamp_get head)" ] && [ "$head" != "$(stamp_get head)" ] \
-			&& [ "$(git -C "$TREE" rev-parse -q --verify series || true)" = "$head" ]; then
+		if [ -n "$(stamp_get head)" ] && [ "$head" != "$(stamp_get head)" ]; then
 			local_work="has commits that are not in $SERIES"
+		elif [ -z "$(stamp_get head)" ] && [ -n "$head" ] && [ "$head" != "$BASE_COMMIT" ]; then
+			# Not made by this kit (no stamp), and not the bare base: somebody's own tree.
+			local_work="was not made from $SERIES (no stamp) and has commits on the base"
 		elif [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
 			local_work="has uncommitted changes"
 		fi

@@ -21,7 +21,8 @@
 BOCHS_TOOLS=$KIT_TOP/tools/bochs
 BUILDROOT_SH=$KIT_TOP/tools/buildroot.sh
 
-BOCHS_IPS=50000000
+BOCHS_IPS=${BOCHS_IPS:-50000000}
+case $BOCHS_IPS in *[!0-9]*|"") die "BOCHS_IPS=$BOCHS_IPS: not a number" ;; esac
 BOCHS_MODEL=${BOCHS_MODEL:-tigerlake}
 BOCHS_CPUS=${BOCHS_CPUS:-1}
 

@@ -7,6 +7,9 @@
 RIG_DIR=$KIT_TOP/tools/rig
 RIG_CACHE=$KIT_CACHE/rig
 TREE=${TREE:-$KIT_TOP/build/linux}
+# Absolute: the selftests are built with make -C, in another directory.
+case $TREE in /*) ;; *) TREE=$PWD/$TREE ;; esac
+export TREE
 
 # The stock kernel the rig boots: Debian's own build of the base.
 RIG_KREL=$TARGET_KREL
