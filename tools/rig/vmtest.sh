@@ -107,7 +107,8 @@ check_emulator() {
 }
 
 # A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME,
-# trace=EVENT+EVENT, numastat. Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
+# trace=EVENT+EVENT, numastat, stock-only (not run on the debug kernel: reported as a skip; the
+# list says why). Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
 parse_line() {
 	local file=$1 line=$2 name tmo=$DEFAULT_TIMEOUT prog="" kmod="" opts="" args="" w
 	local -a words
@@ -122,8 +123,8 @@ parse_line() {
 		timeout=*) tmo=${w#timeout=} ;;
 		prog=*) prog=${w#prog=} ;;
 		kmod=*) kmod=${w#kmod=} ;;
-		trace=*|numastat) opts=${opts:+$opts,}$w ;;
-		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat; arguments go after --)" ;;
+		trace=*|numastat|stock-only) opts=${opts:+$opts,}$w ;;
+		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat stock-only; arguments go after --)" ;;
 		esac
 		i=$((i + 1))
 	done
@@ -157,6 +158,12 @@ resolve_tests() {
 			fi
 			parse_line "TESTS" "$found" >>"$out"
 		done
+	fi
+	# stock-only tests are not run on the debug kernel; they are reported as skipped.
+	: >"$out.not-run"
+	if [ "$KERNEL" = debug ]; then
+		awk -F'|' '$3 ~ /(^|,)stock-only(,|$)/ { print $1 }' "$out" >"$out.not-run"
+		awk -F'|' '$3 !~ /(^|,)stock-only(,|$)/' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 	fi
 	[ -s "$out" ] || die "no tests to run"
 	local dup
@@ -321,6 +328,9 @@ parse_results() {
 		fi
 		printf '%s\t%s\t%s\t%s\n' "$n" "$status" "${secs:-0}" "$reason" >>"$RESULTS/results"
 	done
+	while IFS= read -r n; do
+		printf '%s\tskip\t0\t%s\n' "$n" "not run on the debug kernel (stock-only in $(basename "$LIST"), which says why)" >>"$RESULTS/results"
+	done <"$WORK/not-run"
 	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"
 }
 
@@ -348,7 +358,7 @@ main() {
 	local tsv
 	tsv=$(mktemp)
 	RIG_TSV=$tsv
-	trap 'rm -f "$RIG_TSV"' EXIT
+	trap 'rm -f "$RIG_TSV" "$RIG_TSV.not-run"' EXIT
 	resolve_tests "$tsv"
 	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
 	RESULTS=$(realpath -m "$RESULTS")
@@ -357,6 +367,7 @@ main() {
 	WORK=$RESULTS/.work
 	mkdir -p "$WORK" "$KIT_LOGS"
 	mv "$tsv" "$WORK/tests.tsv"
+	mv "$tsv.not-run" "$WORK/not-run"
 	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
 	while IFS='|' read -r name tmo opts prog kmod args; do
 		total=$((total + tmo))
