@@ -106,7 +106,8 @@ check_emulator() {
 	esac
 }
 
-# A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME,
+# A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME (alone:
+# the test is loading the module; with prog=: a helper module loaded before the program),
 # trace=EVENT+EVENT, numastat, stock-only (not run on the debug kernel: reported as a skip; the
 # list says why). Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
 parse_line() {
@@ -254,8 +255,24 @@ make_initramfs() {
 		echo "$GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
 	: >"$stage/etc/vmtest.list"
+	mkdir -p "$stage/rig"
+	cat >"$stage/rig/with-module" <<'EOS'
+#!/bin/sh
+# with-module NAME PROG [ARGS...]: load /rig/NAME.ko unless it is loaded, then run PROG.
+m=$1
+shift
+grep -q "^$m " /proc/modules || insmod "/rig/$m.ko" || { echo "with-module: insmod $m.ko failed"; exit 1; }
+exec "$@"
+EOS
+	chmod +x "$stage/rig/with-module"
 	while IFS='|' read -r name tmo opts prog kmod args; do
-		if [ -n "$kmod" ]; then
+		if [ -n "$kmod" ] && [ -n "$prog" ]; then
+			# The module is a helper the program needs (loaded once, kept loaded).
+			cp "$KMODDIR/$kmod.ko" "$stage/rig/"
+			mkdir -p "$stage/tests/$(dirname "$prog")"
+			strip -o "$stage/tests/$prog" "$testdir/$prog"
+			cmd="/rig/with-module $kmod /tests/$prog $args"
+		elif [ -n "$kmod" ]; then
 			cp "$KMODDIR/$kmod.ko" "$stage/rig/"
 			cmd="insmod /rig/$kmod.ko $args"
 		elif [ "${prog:0:1}" = / ]; then
@@ -371,8 +388,8 @@ main() {
 	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
 	while IFS='|' read -r name tmo opts prog kmod args; do
 		total=$((total + tmo))
-		if [ -n "$kmod" ]; then kmods+=("$kmod")
-		elif [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
+		[ -z "$kmod" ] || kmods+=("$kmod")
+		if [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
 	done <"$WORK/tests.tsv"
 	rig_kernel "$KERNEL"
 	check_modules
