@@ -328,6 +328,7 @@ parse_results() {
 				last=$(tr -d '\r' <"$serial" | grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
 				case $boot_rc in
 				124) reason="$reason (host timeout)" ;;
+				125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see serial.log.bochs.tail)" ;;
 				0) reason="$reason (the guest powered off early)" ;;
 				*) reason="$reason (emulator exit $boot_rc)" ;;
 				esac
