@@ -266,21 +266,19 @@ exec "$@"
 EOS
 	chmod +x "$stage/rig/with-module"
 	while IFS='|' read -r name tmo opts prog kmod args; do
+		[ -z "$kmod" ] || cp "$KMODDIR/$kmod.ko" "$stage/rig/"
+		if [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then
+			mkdir -p "$stage/tests/$(dirname "$prog")"
+			strip -o "$stage/tests/$prog" "$testdir/$prog"
+			prog=/tests/$prog
+		fi
 		if [ -n "$kmod" ] && [ -n "$prog" ]; then
 			# The module is a helper the program needs (loaded once, kept loaded).
-			cp "$KMODDIR/$kmod.ko" "$stage/rig/"
-			mkdir -p "$stage/tests/$(dirname "$prog")"
-			strip -o "$stage/tests/$prog" "$testdir/$prog"
-			cmd="/rig/with-module $kmod /tests/$prog $args"
+			cmd="/rig/with-module $kmod $prog $args"
 		elif [ -n "$kmod" ]; then
-			cp "$KMODDIR/$kmod.ko" "$stage/rig/"
 			cmd="insmod /rig/$kmod.ko $args"
-		elif [ "${prog:0:1}" = / ]; then
-			cmd="$prog $args"
 		else
-			mkdir -p "$stage/tests/$(dirname "$prog")"
-			strip -o "$stage/tests/$prog" "$testdir/$prog"
-			cmd="/tests/$prog $args"
+			cmd="$prog $args"
 		fi
 		printf '%s|%s|%s|%s\n' "$name" "$tmo" "$opts" "$cmd" >>"$stage/etc/vmtest.list"
 	done <"$tsv"
