@@ -71,8 +71,14 @@ series_hash() {
 	} | sha256sum | cut -c1-16
 }
 
+# TREE's git directory: TREE/.git of a clone, or where the .git file of a worktree points.
+tree_git_dir() {
+	git -C "$TREE" rev-parse --absolute-git-dir 2>/dev/null
+}
+
 stamp_get() { # KEY
-	sed -n "s/^$1=//p" "$TREE/.git/$STAMP_NAME" 2>/dev/null
+	[ -e "$TREE/.git" ] || return 0
+	sed -n "s/^$1=//p" "$(tree_git_dir)/$STAMP_NAME" 2>/dev/null
 }
 
 # Headers of the cover letter, unfolded: "Subject: [PATCH v2 0/3] foo" -> prints the value of KEY.
@@ -117,15 +123,15 @@ apply_series() {
 		fi
 	done
 	if [ -f "$SERIES/0000-cover-letter.patch" ]; then
-		cover_description "$SERIES/0000-cover-letter.patch" >"$TREE/.git/kvm-series.description"
-		git -C "$TREE" config "branch.$branch.description" "$(cat "$TREE/.git/kvm-series.description")"
+		git -C "$TREE" config "branch.$branch.description" \
+			"$(cover_description "$SERIES/0000-cover-letter.patch")"
 	fi
 }
 
 prepare() {
 	local hash head
 	hash=$(series_hash)
-	if [ -d "$TREE/.git" ] && ! git -C "$TREE" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
+	if [ -e "$TREE/.git" ] && ! git -C "$TREE" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
 		# Made from another base (e.g. an older import). Replace it unless it holds work.
 		if [ -n "$(stamp_get head)" ] && [ "$(git -C "$TREE" rev-parse -q --verify HEAD || true)" = "$(stamp_get head)" ] \
 			&& [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
@@ -135,7 +141,7 @@ prepare() {
 			die "TREE=$TREE is not a tree of this base ($BASE_COMMIT) and holds work of its own; export it, or remove it or set TREE"
 		fi
 	fi
-	if [ -d "$TREE/.git" ]; then
+	if [ -e "$TREE/.git" ]; then
 		head=$(git -C "$TREE" rev-parse -q --verify HEAD || true)
 		if [ "$(stamp_get series)" = "$hash" ] && [ "$head" = "$(stamp_get head)" ] \
 			&& [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
@@ -167,6 +173,9 @@ prepare() {
 		fi
 		git -C "$TREE" branch -q -M series-new series
 	else
+		[ ! -e "$TREE" ] || [ -z "$(ls -A "$TREE" 2>/dev/null)" ] \
+			|| die "TREE=$TREE exists and is not a git tree; remove it or set TREE"
+		rmdir "$TREE" 2>/dev/null || true
 		local tmp=$TREE.tmp.$$
 		clean_stale_tmp "$TREE"
 		log "creating $TREE from the base ($BASE_COMMIT)"
@@ -186,7 +195,7 @@ prepare() {
 
 write_stamp() {
 	printf 'base=%s\nseries=%s\nhead=%s\n' "$BASE_COMMIT" "$(series_hash)" \
-		"$(git -C "$TREE" rev-parse HEAD)" >"$TREE/.git/$STAMP_NAME"
+		"$(git -C "$TREE" rev-parse HEAD)" >"$(tree_git_dir)/$STAMP_NAME"
 }
 
 # format-patch of base..series into DIR, reproducibly: zero commit ids, no git signature, a fixed
@@ -194,7 +203,7 @@ write_stamp() {
 # the cover letter's From/Date taken from the existing cover letter (or the repository's identity).
 format_series() {
 	local out=$1 cl=$SERIES/0000-cover-letter.patch prefix=PATCH from date n
-	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+	[ -e "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] \
 		|| die "TREE=$TREE has uncommitted changes; commit them first"
 	n=$(git -C "$TREE" rev-list --count "$BASE_COMMIT..HEAD")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build static KVM selftests from TREE for the rig, inside the build root.
 #
-#   tools/rig/build-tests.sh PROG...    PROG as in Makefile.kvm ("x86/state_test"), or
-#                                       "rig/NAME" for a rig self-test in tools/rig/selftests/
+#   tools/rig/build-tests.sh PROG...    PROG as in Makefile.kvm ("x86/state_test"), "rig/NAME"
+#                                       for a rig self-test in tools/rig/selftests/, or
+#                                       "bench/NAME" for a benchmark in tools/bench/
 #
 # Prints the output directory; PROG's binary is DIR/PROG. Objects live in a cache directory
 # keyed by TREE's HEAD and the state of its uapi headers and selftest sources, so an unchanged
@@ -14,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || die "usage: $0 PROG..."
-[ -d "$TREE/.git" ] || die "TREE=$TREE is not a git tree; run 'make tree' first"
+[ -e "$TREE/.git" ] || die "TREE=$TREE is not a git tree; run 'make tree' first"
 
 # The cache key: HEAD plus any uncommitted change to what the selftests are built from.
 tree_key() {
@@ -37,7 +38,7 @@ for p in "$@"; do targets+=("$dir/out/$p"); done
 build_lock
 log "building ${#targets[@]} selftest(s) from TREE ${key} (log: $log)"
 rc=0
-buildroot run -b "$RIG_CACHE" -- bash -euc '
+buildroot run -b "$RIG_CACHE" -b "$TREE" -- bash -euc '
 	tree=$1 dir=$2 kvm=$3 cc=$4 rigdir=$5; shift 5
 	if [ ! -f "$dir/hdr/usr/include/linux/kvm.h" ]; then
 		make -s -C "$tree" O="$dir/hdr-obj" INSTALL_HDR_PATH="$dir/hdr/usr" ARCH=x86_64 \
@@ -47,7 +48,7 @@ buildroot run -b "$RIG_CACHE" -- bash -euc '
 		OUTPUT="$dir/out" CC="$cc" EXTRA_CFLAGS=-static LDLIBS=-ldl \
 		LIBVFIO_O= LIBVFIO_O_DIRS= \
 		KHDR_INCLUDES="-isystem $dir/hdr/usr/include" LINUX_HDR_PATH="$dir/hdr/usr/include/" \
-		RIG_SRC="$rigdir/selftests" "$@"
+		RIG_SRC="$rigdir/selftests" BENCH_SRC="$rigdir/../bench" "$@"
 ' _ "$TREE" "$dir" "$kvm" "$RIG_CC" "$RIG_DIR" "${targets[@]}" >"$log" 2>&1 || rc=$?
 
 missing=()

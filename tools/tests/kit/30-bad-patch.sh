@@ -22,3 +22,12 @@ expect_fail 'does not apply' env TREE="$SCRATCH/bad-new" SERIES="$bad" \
 	BUILD_DIR="$SCRATCH/oot-bad" OUT="$SCRATCH/modules-bad" make -C "$TOP" modules
 [ ! -e "$SCRATCH/modules-bad" ] || fail "modules were produced from a series that does not apply"
 rm -rf "$SCRATCH/bad-existing"
+
+# A TREE that exists but is not a git tree (a typo, someone's directory) is refused and left alone.
+rm -rf "$SCRATCH/not-a-tree"
+mkdir -p "$SCRATCH/not-a-tree"
+echo keep >"$SCRATCH/not-a-tree/file"
+expect_fail 'exists and is not a git tree' env TREE="$SCRATCH/not-a-tree" make -C "$TOP" tree
+[ "$(ls -A "$SCRATCH/not-a-tree")" = file ] || fail "the directory given as TREE was changed"
+ls -d "$SCRATCH"/not-a-tree.tmp.* 2>/dev/null && fail "a temporary tree was left behind"
+rm -rf "$SCRATCH/not-a-tree"
