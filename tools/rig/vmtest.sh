@@ -18,6 +18,8 @@
 #   OUT=DIR BUILD_DIR=DIR  where the KVM modules for TREE are built (as for make modules; default
 #                       build/modules/<release>): keeps the modules of a fixture tree apart
 #   VMTEST_CMDLINE="..."  extra kernel command line arguments (debugging: "loglevel=7 initcall_debug")
+#   VMTEST_LIST=FILE    a test list to use instead of tools/rig/tests-$EMU.list (same format; e.g.
+#                       to run a test that the list leaves out, with its options)
 #
 # Results: RESULTS/serial.log (the whole console), RESULTS/tests/<name>.log (each test's output
 # and the kernel messages logged while it ran), RESULTS/dmesg, RESULTS/ktap (the KTAP result
@@ -82,7 +84,7 @@ bochs)
 	;;
 *) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
 esac
-LIST=$RIG_DIR/tests-$EMU.list
+LIST=${VMTEST_LIST:-$RIG_DIR/tests-$EMU.list}
 RIG_LIST=$RIG_DIR/selftests/rig-tests.list
 
 # --- checks that come before anything is built or booted ---------------------------------------
@@ -109,7 +111,10 @@ check_emulator() {
 # A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME (alone:
 # the test is loading the module; with prog=: a helper module loaded before the program),
 # trace=EVENT+EVENT, numastat, stock-only (not run on the debug kernel: reported as a skip; the
-# list says why). Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
+# list says why), base-kvm[=PARAM+PARAM] (run on the booted kernel's own KVM modules, i.e. the
+# base, with these kvm.ko parameters; ours are loaded again after the test), xfail[=TEXT] (the
+# test must fail, with TEXT ('+' for spaces) in its output: a test that passes is a failure).
+# Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
 parse_line() {
 	local file=$1 line=$2 name tmo=$DEFAULT_TIMEOUT prog="" kmod="" opts="" args="" w
 	local -a words
@@ -124,8 +129,8 @@ parse_line() {
 		timeout=*) tmo=${w#timeout=} ;;
 		prog=*) prog=${w#prog=} ;;
 		kmod=*) kmod=${w#kmod=} ;;
-		trace=*|numastat|stock-only) opts=${opts:+$opts,}$w ;;
-		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat stock-only; arguments go after --)" ;;
+		trace=*|numastat|stock-only|base-kvm|base-kvm=*|xfail|xfail=*) opts=${opts:+$opts,}$w ;;
+		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat stock-only base-kvm[=] xfail[=]; arguments go after --)" ;;
 		esac
 		i=$((i + 1))
 	done
@@ -254,6 +259,17 @@ make_initramfs() {
 		echo "MODULES='${mods# }'"
 		echo "$GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
+	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base.
+	if cut -d'|' -f3 "$tsv" | grep -Eq '(^|,)base-kvm(=[^,]*)?(,|$)'; then
+		mkdir -p "$stage/modules-base"
+		for m in kvm kvm-amd kvm-intel; do
+			guest_module "$m" "$stage/modules-base/$m.ko.full" \
+				|| die "the $KERNEL kernel has $m built in: base-kvm needs it as a module"
+			strip --strip-debug -o "$stage/modules-base/$m.ko" "$stage/modules-base/$m.ko.full" \
+				|| die "could not strip the base $m.ko"
+			rm -f "$stage/modules-base/$m.ko.full"
+		done
+	fi
 	: >"$stage/etc/vmtest.list"
 	mkdir -p "$stage/rig"
 	cat >"$stage/rig/with-module" <<'EOS'
@@ -307,11 +323,12 @@ parse_results() {
 	for n in "${expected[@]}"; do
 		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | head -n1 || true)
 		if [ -n "$line" ]; then
-			secs=$(echo "$line" | sed -n 's/.*# \(SKIP \)\{0,1\}time=\([0-9.]*\)s.*/\2/p')
-			reason=$(echo "$line" | sed -n 's/.*# \(SKIP \)\{0,1\}time=[0-9.]*s *//p')
+			secs=$(echo "$line" | sed -n 's/.*# \(SKIP \|XFAIL \)\{0,1\}time=\([0-9.]*\)s.*/\2/p')
+			reason=$(echo "$line" | sed -n 's/.*# \(SKIP \|XFAIL \)\{0,1\}time=[0-9.]*s *//p')
 			case $line in
 			"not ok"*) status=FAIL ;;
 			*"# SKIP"*) status=skip ;;
+			*"# XFAIL"*) status=xfail ;;
 			*) status=ok ;;
 			esac
 		else
@@ -355,6 +372,7 @@ report() {
 	while IFS=$'\t' read -r n status secs reason; do
 		case $status in
 		ok) p=$((p + 1)); printf 'ok      %-44s %6ss\n' "$EMU/$n" "$secs" ;;
+		xfail) p=$((p + 1)); printf 'ok      %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason" ;;
 		skip) s=$((s + 1)); printf 'skip    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason" ;;
 		*) f=$((f + 1)); printf 'FAIL    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason"
 		   [ -s "$RESULTS/tests/$n.log" ] && echo "        (log: $RESULTS/tests/$n.log)" ;;
