@@ -10,10 +10,10 @@ TOP := $(CURDIR)
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
 TREE ?= $(TOP)/build/linux
 SERIES ?= $(TOP)/patches
-export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
-	dkms install uninstall check test-kit vmtest gates kernel gates-baseline fixtures-gates \
+	dkms install uninstall check test-kit vmtest bench gates kernel gates-baseline fixtures-gates \
 	clean distclean
 
 all: modules
@@ -26,6 +26,8 @@ help:
 	@echo '  test-kit       only the build kit tests (part of check)'
 	@echo '  vmtest         run KVM selftests on the built modules in an emulator'
 	@echo '                 (EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug)'
+	@echo '  bench          nested VMX round-trip benchmark in Bochs: base KVM vs ours,'
+	@echo '                 anonymous vs VM_PFNMAP memory, with ratios (KERNEL=, BENCH_N=)'
 	@echo '  buildroot      create the cached trixie build root (debootstrap + target headers)'
 	@echo '  base           fetch, verify and import the base (linux-source-7.3) into the cache'
 	@echo '  tree           make TREE = base + series (git am on branch "series")'
@@ -87,6 +89,9 @@ test-kit:
 
 vmtest:
 	@tools/rig/vmtest.sh
+
+bench:
+	@tools/bench/roundtrip.sh
 
 gates:
 	@tools/gates/run.sh $(GATES)

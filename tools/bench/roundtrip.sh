@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The nested VMX round-trip benchmark (tools/bench/vmx_roundtrip.c): base KVM against the series,
+# anonymous against VM_PFNMAP memory for the pages vmcs12 points at, all four in one Bochs run.
+#
+#   tools/bench/roundtrip.sh      (make bench)
+#
+# Variables: KERNEL=stock|debug (default stock), BENCH_N (measured round trips per figure,
+# default 20000), RESULTS (default build/bench/roundtrip-<timestamp>), TREE (the series tree the
+# modules and the program are built from, as for make modules).
+#
+# "base" is the booted kernel's own KVM (Debian's 7.3.4 for KERNEL=stock: the base of the
+# series), loaded with kvm.allow_unsafe_mappings=1 because without it the base refuses VM_PFNMAP
+# memory for these pages (shown by vmx_vapic_invalidation_test_pfnmap); "series" is our modules,
+# loaded as in every rig run (allow_unsafe_mappings=N). The figures are TSC cycles in L1 per round
+# trip L2 -> L1 -> L2 (Bochs' TSC follows the instructions it executes, L0's included), and the
+# ratios are taken between figures of the same run. Nothing here is a pass/fail criterion: the
+# script fails only if a run does not produce its figure.
+. "$(dirname "$0")/../lib/common.sh"
+
+KERNEL=${KERNEL:-stock}
+N=${BENCH_N:-20000}
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_N=$N is not a positive number"
+RESULTS=$(realpath -m "${RESULTS:-$KIT_TOP/build/bench/roundtrip-$(date +%Y%m%d-%H%M%S)}")
+mkdir -p "$RESULTS"
+list=$RESULTS/roundtrip.list
+runs="base_anonymous base_pfnmap series_anonymous series_pfnmap"
+{
+	echo "# written by tools/bench/roundtrip.sh"
+	for r in $runs; do
+		opts="timeout=900 prog=bench/vmx_roundtrip"
+		args="-n $N"
+		case $r in base_*) opts="$opts base-kvm=allow_unsafe_mappings=1" ;; esac
+		case $r in *_pfnmap) opts="$opts kmod=rig_pfnmap"; args="$args -m /dev/rig_pfnmap" ;; esac
+		echo "roundtrip_$r $opts -- $args"
+	done
+} >"$list"
+
+rc=0
+EMU=bochs KERNEL=$KERNEL VMTEST_LIST=$list RESULTS=$RESULTS/vmtest "$KIT_TOP/tools/rig/vmtest.sh" || rc=$?
+
+# The figure of one run: cycles per round trip, from the program's last line.
+figure() {
+	sed -n 's/^vmx_roundtrip: .*cycles_per_round_trip=\([0-9.]*\).*/\1/p' \
+		"$RESULTS/vmtest/tests/roundtrip_$1.log" 2>/dev/null | tail -n 1
+}
+pi_used() {
+	sed -n 's/^vmx_roundtrip: .*posted_interrupts=\([a-z]*\).*/\1/p' \
+		"$RESULTS/vmtest/tests/roundtrip_$1.log" 2>/dev/null | tail -n 1
+}
+declare -A f
+missing=()
+for r in $runs; do
+	f[$r]=$(figure "$r")
+	[ -n "${f[$r]}" ] || missing+=("$r")
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+{
+	echo "Nested VMX round trip L2 -> L1 -> L2 (VMCALL), $N round trips per figure, Bochs,"
+	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(pi_used series_anonymous)."
+	echo "TSC cycles in L1 per round trip:"
+	printf '  %-10s %14s %14s %14s\n' memory base series series/base
+	for m in anonymous pfnmap; do
+		printf '  %-10s %14s %14s %14s\n' "$m" "${f[base_$m]:--}" "${f[series_$m]:--}" \
+			"$(ratio "${f[series_$m]}" "${f[base_$m]}")"
+	done
+	printf '  %-10s %14s %14s\n' "pfnmap/anon" "$(ratio "${f[base_pfnmap]}" "${f[base_anonymous]}")" \
+		"$(ratio "${f[series_pfnmap]}" "${f[series_anonymous]}")"
+	echo "(base: the booted kernel's own KVM with kvm.allow_unsafe_mappings=1; series: ours)"
+	echo "results: $RESULTS (program output: vmtest/tests/roundtrip_*.log)"
+} | tee "$RESULTS/figures.txt"
+
+[ ${#missing[@]} -eq 0 ] || die "no figure from: ${missing[*]} (see $RESULTS/vmtest/results)"
+[ "$rc" -eq 0 ] || die "the rig run failed (see $RESULTS/vmtest/results)"
