@@ -182,6 +182,9 @@ resolve_tests() {
 # make modules) keep the modules of another tree (a fixture series) apart.
 check_modules() {
 	local dir=${OUT:-$KIT_TOP/build/modules/$RIG_KREL} head rel tree
+	# TREE follows SERIES first, as for make modules: after a change to patches/, the rig must not
+	# run the modules and the selftests of the previous series (a tree with local work is kept).
+	"$KIT_TOP/tools/series.sh" ensure >&2 || die "TREE=$TREE could not be brought up to date with ${SERIES:-$KIT_TOP/patches}"
 	head=$(git -C "$TREE" rev-parse HEAD 2>/dev/null) || die "TREE=$TREE is not a git tree; run 'make tree' first"
 	if ! modules_fresh "$dir" "$head"; then
 		log "the KVM modules in $dir are missing or stale for TREE ($head); running make modules"
