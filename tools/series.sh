@@ -22,7 +22,6 @@
 
 TREE=${TREE:-$KIT_TOP/build/linux}
 SERIES=${SERIES:-$KIT_TOP/patches}
-STAMP_NAME=kvm-series.stamp
 
 if [ -z "${KIT_IN_BUILDROOT:-}" ]; then
 	need_root "applying the series"
@@ -71,14 +70,8 @@ series_hash() {
 	} | sha256sum | cut -c1-16
 }
 
-# TREE's git directory: TREE/.git of a clone, or where the .git file of a worktree points.
-tree_git_dir() {
-	git -C "$TREE" rev-parse --absolute-git-dir 2>/dev/null
-}
-
 stamp_get() { # KEY
-	[ -e "$TREE/.git" ] || return 0
-	sed -n "s/^$1=//p" "$(tree_git_dir)/$STAMP_NAME" 2>/dev/null
+	tree_stamp_get "$TREE" "$1"
 }
 
 # Headers of the cover letter, unfolded: "Subject: [PATCH v2 0/3] foo" -> prints the value of KEY.
@@ -195,7 +188,7 @@ prepare() {
 
 write_stamp() {
 	printf 'base=%s\nseries=%s\nhead=%s\n' "$BASE_COMMIT" "$(series_hash)" \
-		"$(git -C "$TREE" rev-parse HEAD)" >"$(tree_git_dir)/$STAMP_NAME"
+		"$(git -C "$TREE" rev-parse HEAD)" >"$(tree_stamp_path "$TREE")"
 }
 
 # format-patch of base..series into DIR, reproducibly: zero commit ids, no git signature, a fixed

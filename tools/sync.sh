@@ -27,7 +27,7 @@ kvm_headers() {
 # Headers the series changes (relative to the base commit recorded by tools/series.sh).
 changed_headers() {
 	local base
-	base=$(sed -n 's/^base=//p' "$(git -C "$TREE" rev-parse --absolute-git-dir 2>/dev/null)/kvm-series.stamp" 2>/dev/null || true)
+	base=$(tree_stamp_get "$TREE" base)
 	[ -n "$base" ] || return 0
 	git -C "$TREE" diff --name-only "$base" -- 'include/*.h' 'arch/x86/include/*.h' 2>/dev/null || true
 }

@@ -38,26 +38,22 @@ runs="base_anonymous base_pfnmap series_anonymous series_pfnmap"
 rc=0
 EMU=bochs KERNEL=$KERNEL VMTEST_LIST=$list RESULTS=$RESULTS/vmtest "$KIT_TOP/tools/rig/vmtest.sh" || rc=$?
 
-# The figure of one run: cycles per round trip, from the program's last line.
-figure() {
-	sed -n 's/^vmx_roundtrip: .*cycles_per_round_trip=\([0-9.]*\).*/\1/p' \
-		"$RESULTS/vmtest/tests/roundtrip_$1.log" 2>/dev/null | tail -n 1
-}
-pi_used() {
-	sed -n 's/^vmx_roundtrip: .*posted_interrupts=\([a-z]*\).*/\1/p' \
+# RUN KEY: the value of KEY= in the program's result line ("vmx_roundtrip: ... KEY=VALUE ...").
+field() {
+	sed -n "s/^vmx_roundtrip: .*\b$2=\([^ ]*\).*/\1/p" \
 		"$RESULTS/vmtest/tests/roundtrip_$1.log" 2>/dev/null | tail -n 1
 }
 declare -A f
 missing=()
 for r in $runs; do
-	f[$r]=$(figure "$r")
+	f[$r]=$(field "$r" cycles_per_round_trip)
 	[ -n "${f[$r]}" ] || missing+=("$r")
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 {
 	echo "Nested VMX round trip L2 -> L1 -> L2 (VMCALL), $N round trips per figure, Bochs,"
-	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(pi_used series_anonymous)."
+	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(field series_anonymous posted_interrupts)."
 	echo "TSC cycles in L1 per round trip:"
 	printf '  %-10s %14s %14s %14s\n' memory base series series/base
 	for m in anonymous pfnmap; do

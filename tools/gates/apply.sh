@@ -21,7 +21,7 @@ if [ -d "$tree/.git" ]; then
 	git -C "$tree" checkout -q -f --detach "$BASE_COMMIT"
 	git -C "$tree" branch -q -D series series-new >/dev/null 2>&1 || true
 	git -C "$tree" clean -q -f -d -x
-	rm -f "$tree/.git/kvm-series.stamp"
+	rm -f "$(tree_stamp_path "$tree")"
 fi
 if ! out=$(TREE=$tree SERIES=$SERIES "$KIT_TOP/tools/series.sh" prepare 2>&1); then
 	echo "$out"

@@ -106,3 +106,19 @@ build_lock() {
 		flock 9
 	fi
 }
+
+# The stamp tools/series.sh leaves in a tree it made: base=, series= and head= lines, in the
+# tree's git directory (DIR/.git of a clone, or where the .git file of a git worktree points).
+KIT_STAMP_NAME=kvm-series.stamp
+tree_git_dir() { # DIR
+	git -C "$1" rev-parse --absolute-git-dir 2>/dev/null
+}
+tree_stamp_path() { # DIR: the stamp's path, or nothing if DIR is not a git tree
+	local gd
+	[ -e "$1/.git" ] && gd=$(tree_git_dir "$1") && echo "$gd/$KIT_STAMP_NAME"
+}
+tree_stamp_get() { # DIR KEY
+	local f
+	f=$(tree_stamp_path "$1") || return 0
+	sed -n "s/^$2=//p" "$f" 2>/dev/null || true
+}
