@@ -26,8 +26,11 @@ mkdir -p "$(dirname "$serial")"
 : >"$serial"
 
 rc=0
+# timeout --foreground: QEMU stays in this script's process group, so that stopping the group
+# (vmtest.sh's progress watchdog, or its exit) stops QEMU too. Without it, timeout moves itself
+# and QEMU into a group of their own, and they outlive us up to the timeout.
 buildroot run -b "$(dirname "$kernel")" -b "$(dirname "$initrd")" -b "$(dirname "$serial")" -- \
-	timeout -k 10 "$secs" qemu-system-x86_64 \
+	timeout --foreground -k 10 "$secs" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -m "${mem}M" \
 	-smp 3,sockets=3,cores=1,threads=1 \
 	-object memory-backend-ram,id=m0,size="${half}M" \

@@ -343,9 +343,16 @@ parse_results() {
 				else
 					reason="the guest died or hung before this test"
 				fi
-				last=$(tr -d '\r' <"$serial" | grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
+				# What the console said after the last test line (earlier tests' splats are
+				# theirs, already reported).
+				last=$(tr -d '\r' <"$serial" | awk '
+					/^(# vmtest-begin: |ok [0-9]+ |not ok [0-9]+ )/ { k = 0; next }
+					{ buf[k++] = $0 }
+					END { for (i = 0; i < k; i++) print buf[i] }' \
+					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
 				case $boot_rc in
 				124) reason="$reason (host timeout)" ;;
+				126) reason="$reason ($(cat "$WORK/stalled"))" ;;
 				125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see serial.log.bochs.tail)" ;;
 				0) reason="$reason (the guest powered off early)" ;;
 				*) reason="$reason (emulator exit $boot_rc)" ;;
@@ -381,11 +388,78 @@ report() {
 		   [ -s "$RESULTS/tests/$n.log" ] && echo "        (log: $RESULTS/tests/$n.log)" ;;
 		esac
 	done <"$RESULTS/results"
-	printf 'passed=%s\nfailed=%s\nskipped=%s\nemu=%s\nkernel=%s\nwall=%s\n' "$p" "$f" "$s" "$EMU" "$KERNEL" \
-		"$(( $(date +%s) - START ))" >"$RESULTS/summary"
+	printf 'passed=%s\nfailed=%s\nskipped=%s\nemu=%s\nkernel=%s\nwall=%s\nemu_wall=%s\n' "$p" "$f" "$s" "$EMU" "$KERNEL" \
+		"$(( $(date +%s) - START ))" "${EMU_WALL:-0}" >"$RESULTS/summary"
 	echo "vmtest $EMU took $(( $(date +%s) - START ))s; results in $RESULTS"
 	if [ "$s" -gt 0 ]; then echo "$p passed, $f failed, $s skipped"; else echo "$p passed, $f failed"; fi
 	[ "$f" -eq 0 ]
+}
+
+# --- host side: the progress watchdog -----------------------------------------------------------
+# The emulator's own limit is the sum of all the tests' timeouts (hours for the debug kernel's
+# Bochs list): a guest that dies without powering off or panicking (a hang with interrupts off,
+# a wedged emulator) would hold the machine that long. The guest prints "# vmtest-begin: NAME"
+# before each test and the test's KTAP line after it, and stops a test at its own timeout: if no
+# such line comes within the running test's timeout (the boot's for the boot) plus a margin,
+# the guest is dead. The watchdog then stops the emulator and says so in $WORK/stalled.
+STALL_MARGIN=$((60 * SCALE))
+watch_progress() { # PID TSV
+	local pid=$1 tsv=$2 serial=$RESULTS/serial.log state n=-1 last cur allowed since now
+	since=$(date +%s)
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		# "COUNT<TAB>LAST PROGRESS LINE"
+		state=$(tr -d '\r' <"$serial" 2>/dev/null | awk '
+			/^(# vmtest-begin: |ok [0-9]+ |not ok [0-9]+ |# vmtest-done)/ { n++; l = $0 }
+			END { printf "%d\t%s", n, l }')
+		now=$(date +%s)
+		if [ "${state%%$'\t'*}" != "$n" ]; then
+			n=${state%%$'\t'*} since=$now
+			last=${state#*$'\t'}
+			case $last in
+			""|"# vmtest-begin: boot") allowed=$((BOOT_SECS * SCALE)) ;;
+			"# vmtest-begin: "*)
+				cur=${last#"# vmtest-begin: "}
+				allowed=$(awk -F'|' -v n="$cur" '$1 == n { print $2; exit }' "$tsv")
+				allowed=${allowed:-$DEFAULT_TIMEOUT} ;;
+			*) allowed=0 ;;	# between tests, or powering off
+			esac
+			allowed=$((allowed + STALL_MARGIN))
+		elif [ $((now - since)) -gt "$allowed" ]; then
+			echo "no progress from the guest for $((now - since))s (after '${last:-the kernel start}'; allowed ${allowed}s): host watchdog" \
+				>"$WORK/stalled"
+			warn "$(cat "$WORK/stalled"); stopping $EMU"
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			return 0
+		fi
+	done
+}
+
+# run_emulator LIMIT CMDLINE: boot the guest with the emulator's own LIMIT and the progress
+# watchdog. Returns the runner's status (126 when the watchdog stopped it).
+run_emulator() {
+	local limit=$1 cmdline=$2 rc=0 wpid t0
+	rm -f "$WORK/stalled"
+	t0=$(date +%s)
+	# Its own process group, so that the watchdog can stop all of it (qemu.sh: timeout and
+	# QEMU; bochs/run.sh stops Bochs' own group on TERM).
+	set -m
+	if [ "$EMU" = qemu ]; then
+		"$RIG_DIR/qemu.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
+	else
+		"$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
+	fi
+	RIG_EMU_PID=$!
+	set +m
+	watch_progress "$RIG_EMU_PID" "$WORK/tests.tsv" &
+	wpid=$!
+	wait "$RIG_EMU_PID" || rc=$?
+	RIG_EMU_PID=
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	EMU_WALL=$(($(date +%s) - t0))
+	[ -f "$WORK/stalled" ] && rc=126
+	return $rc
 }
 
 main() {
@@ -395,7 +469,11 @@ main() {
 	local tsv
 	tsv=$(mktemp)
 	RIG_TSV=$tsv
-	trap 'rm -f "$RIG_TSV" "$RIG_TSV.not-run"' EXIT
+	RIG_EMU_PID=
+	# The emulator runs in a process group of its own (run_emulator): stop it with us.
+	trap 'rm -f "$RIG_TSV" "$RIG_TSV.not-run"; [ -z "$RIG_EMU_PID" ] || kill -TERM -- "-$RIG_EMU_PID" 2>/dev/null' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
 	resolve_tests "$tsv"
 	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
 	RESULTS=$(realpath -m "$RESULTS")
@@ -420,12 +498,8 @@ main() {
 	# that ends quickly would power off with its results still queued in the tty.
 	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE${VMTEST_CMDLINE:+ $VMTEST_CMDLINE}"
 	local limit=$((BOOT_SECS * SCALE + total + 30))
-	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s (console: $RESULTS/serial.log)"
-	if [ "$EMU" = qemu ]; then
-		"$RIG_DIR/qemu.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
-	else
-		"$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" || rc=$?
-	fi
+	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s, at most a test's timeout + ${STALL_MARGIN}s without progress (console: $RESULTS/serial.log)"
+	run_emulator "$limit" "$cmdline" || rc=$?
 	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"
 	parse_results "$WORK/tests.tsv" "$rc"
 	report

@@ -4,7 +4,7 @@
 #   tools/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
 # Boots once with TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail
-# rig-xfail-passes" and checks that:
+# rig-xfail-passes rig-stall" and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
 #   - rig-hang (sleeps forever, 5 s timeout) FAILED with a TIMEOUT, and was killed in time;
 #   - rig-true, after the hang, passed (the run goes on after a killed test);
@@ -13,7 +13,9 @@
 #     rig-kvm-back, after it, on ours again;
 #   - rig-xfail (listed xfail=TEXT, fails with TEXT) is reported ok, rig-xfail-passes (listed
 #     xfail, passes) FAILED;
-#   - vmtest.sh exited non-zero and wrote failed=3 to RESULTS/summary;
+#   - rig-stall (freezes the guest: no output, no power off) FAILED, stopped by the host's
+#     progress watchdog, and the boot ended long before its own limit;
+#   - vmtest.sh exited non-zero and wrote failed=4 to RESULTS/summary;
 # and that bad input is refused before anything boots: an unknown test name, an unknown
 # emulator, an unknown kernel, a test program that does not build.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
@@ -55,10 +57,10 @@ refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=r
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes" RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-stall" RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
-check summary-failed-3 "$(grep -qx 'failed=3' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
+check summary-failed-4 "$(grep -qx 'failed=4' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
 check warn-fails "$([ "$(field rig-warn 2)" = FAIL ]; echo $?)" "rig-warn: $(field rig-warn 2)"
 check warn-quoted "$(field rig-warn 4 | grep -q 'WARNING: .*rig_warn'; echo $?)" "reason: $(field rig-warn 4)"
 check hang-times-out "$(field rig-hang 4 | grep -q 'TIMEOUT'; echo $?)" "rig-hang: $(field rig-hang 2) $(field rig-hang 4)"
@@ -70,6 +72,11 @@ check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
 check xfail-passing-fails "$(field rig-xfail-passes 4 | grep -q 'must fail'; echo $?)" "rig-xfail-passes: $(field rig-xfail-passes 2) $(field rig-xfail-passes 4)"
+check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .*host watchdog'; echo $?)" "rig-stall: $(field rig-stall 2) $(field rig-stall 4)"
+# The boot's own limit ("at most Ns" in vmtest's log) is the sum of the timeouts plus the boot's.
+limit=$(sed -n 's/.* test(s), at most \([0-9]*\)s.*/\1/p' "$OUT.log" | head -n 1)
+wall=$(sed -n "s/^emu_wall=//p" "$OUT/summary" 2>/dev/null)
+check stall-before-limit "$([ -n "$limit" ] && [ -n "$wall" ] && [ "$wall" -lt "$limit" ]; echo $?)" "the emulator ran ${wall:-?}s, its own limit is ${limit:-?}s"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
