@@ -4,7 +4,7 @@
 #   tools/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
 # Boots once with TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail
-# rig-xfail-passes rig-stall" and checks that:
+# rig-xfail-passes rig-quiet rig-stall" and VMTEST_STALL_SECS=45, and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
 #   - rig-hang (sleeps forever, 5 s timeout) FAILED with a TIMEOUT, and was killed in time;
 #   - rig-true, after the hang, passed (the run goes on after a killed test);
@@ -13,6 +13,8 @@
 #     rig-kvm-back, after it, on ours again;
 #   - rig-xfail (listed xfail=TEXT, fails with TEXT) is reported ok, rig-xfail-passes (listed
 #     xfail, passes) FAILED;
+#   - rig-quiet (silent for 60 s) passed: the guest's "# vmtest-alive" lines kept the host's
+#     progress watchdog off;
 #   - rig-stall (freezes the guest: no output, no power off) FAILED, stopped by the host's
 #     progress watchdog, and the boot ended long before its own limit;
 #   - vmtest.sh exited non-zero and wrote failed=4 to RESULTS/summary;
@@ -57,7 +59,7 @@ refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=r
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-stall" RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check summary-failed-4 "$(grep -qx 'failed=4' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
@@ -72,6 +74,7 @@ check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
 check xfail-passing-fails "$(field rig-xfail-passes 4 | grep -q 'must fail'; echo $?)" "rig-xfail-passes: $(field rig-xfail-passes 2) $(field rig-xfail-passes 4)"
+check quiet-kept-alive "$([ "$(field rig-quiet 2)" = ok ]; echo $?)" "rig-quiet: $(field rig-quiet 2) $(field rig-quiet 4)"
 check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .*host watchdog'; echo $?)" "rig-stall: $(field rig-stall 2) $(field rig-stall 4)"
 # The boot's own limit ("at most Ns" in vmtest's log) is the sum of the timeouts plus the boot's.
 limit=$(sed -n 's/.* test(s), at most \([0-9]*\)s.*/\1/p' "$OUT.log" | head -n 1)
