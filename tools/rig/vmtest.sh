@@ -18,8 +18,9 @@
 #   OUT=DIR BUILD_DIR=DIR  where the KVM modules for TREE are built (as for make modules; default
 #                       build/modules/<release>): keeps the modules of a fixture tree apart
 #   VMTEST_CMDLINE="..."  extra kernel command line arguments (debugging: "loglevel=7 initcall_debug")
-#   VMTEST_STALL_SECS=N  the progress watchdog: a guest that prints no progress line for N s of
-#                       host time is taken for dead and stopped (default 120, 600 with KERNEL=debug)
+#   VMTEST_STALL_SECS=N  the progress watchdog: a guest whose userspace prints nothing for N s of
+#                       host time is taken for dead and stopped (default 120 x the timeout scale:
+#                       120, 600 with KERNEL=debug)
 #   VMTEST_LIST=FILE    a test list to use instead of tools/rig/tests-$EMU.list (same format; e.g.
 #                       to run a test that the list leaves out, with its options)
 #
@@ -352,13 +353,16 @@ parse_results() {
 					{ buf[k++] = $0 }
 					END { for (i = 0; i < k; i++) print buf[i] }' \
 					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
-				case $boot_rc in
-				124) reason="$reason (host timeout)" ;;
-				126) reason="$reason ($(cat "$WORK/stalled"))" ;;
-				125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see serial.log.bochs.tail)" ;;
-				0) reason="$reason (the guest powered off early)" ;;
-				*) reason="$reason (emulator exit $boot_rc)" ;;
-				esac
+				if [ -f "$WORK/stalled" ]; then
+					reason="$reason ($(cat "$WORK/stalled"))"
+				else
+					case $boot_rc in
+					124) reason="$reason (host timeout)" ;;
+					125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see serial.log.bochs.tail)" ;;
+					0) reason="$reason (the guest powered off early)" ;;
+					*) reason="$reason (emulator exit $boot_rc)" ;;
+					esac
+				fi
 				[ -n "$last" ] && reason="$reason; console: $last"
 				# Bochs says why it stopped in its own log (e.g. a triple fault in the L0 guest).
 				if [ -f "$serial.bochs" ]; then
@@ -400,31 +404,35 @@ report() {
 # --- host side: the progress watchdog -----------------------------------------------------------
 # The emulator's own limit is the sum of all the tests' timeouts (hours for the debug kernel's
 # Bochs list): a guest that dies without powering off or panicking (a hang with interrupts off,
-# a wedged emulator) would hold the machine that long. The guest prints progress lines: "#
-# vmtest-begin: NAME" before each test, the test's KTAP line after it, and "# vmtest-alive: N s"
-# every 20 s (guest time) while a test runs; it stops a test at its timeout itself. When no
-# progress line comes for STALL_SECS of host time (the boot allowance until the first test), the
-# guest is dead: the watchdog stops the emulator and says so in $WORK/stalled. Host time, not
-# the test's timeout: Bochs' guest clock counts instructions and may run slower than the host's.
+# a wedged emulator) would hold the machine that long. Every line the guest's userspace prints
+# starts with "# " (the runner's lines, the tests' relayed output, "# kmsg:" lines) or is a KTAP
+# result line, and while a test runs the runner prints "# vmtest-alive: Ns" every 10 s of guest
+# time; the kernel's own console lines start with "[". When no userspace line comes for
+# STALL_SECS of host time (from the console's creation; the boot allowance on top until the
+# runner's first line), the guest is dead: the watchdog stops the emulator and says so in
+# $WORK/stalled. The guest stops a hung test at its timeout itself. Host time, not the test's
+# timeout: Bochs' guest clock counts instructions and may run slower than the host's.
 STALL_SECS=${VMTEST_STALL_SECS:-$((120 * SCALE))}
 [[ $STALL_SECS =~ ^[1-9][0-9]*$ ]] || die "VMTEST_STALL_SECS=$STALL_SECS is not a number of seconds"
 watch_progress() { # PID
 	local pid=$1 serial=$RESULTS/serial.log state n=-1 last allowed since now
+	# The runner creates the console log when the emulator starts (Bochs may be built first).
+	while [ ! -f "$serial" ]; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 1
+	done
 	since=$(date +%s)
+	allowed=$((BOOT_SECS * SCALE + STALL_SECS))
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
-		# "COUNT<TAB>LAST PROGRESS LINE"
-		state=$(tr -d '\r' <"$serial" 2>/dev/null | awk '
-			/^(# vmtest-begin: |# vmtest-alive: |ok [0-9]+ |not ok [0-9]+ |# vmtest-done)/ { n++; l = $0 }
-			END { printf "%d\t%s", n, l }')
+		# "COUNT<TAB>LAST PROGRESS LINE" (the console log is small: tens of KB)
+		state=$(tr -d '\r' <"$serial" | awk '
+			/^(# |ok [0-9]+ |not ok [0-9]+ )/ { n++; l = $0 }
+			END { printf "%d\t%s", n, substr(l, 1, 100) }')
 		now=$(date +%s)
 		if [ "${state%%$'\t'*}" != "$n" ]; then
-			n=${state%%$'\t'*} since=$now
+			n=${state%%$'\t'*} since=$now allowed=$STALL_SECS
 			last=${state#*$'\t'}
-			case $last in
-			""|"# vmtest-begin: boot") allowed=$((BOOT_SECS * SCALE + STALL_SECS)) ;;
-			*) allowed=$STALL_SECS ;;
-			esac
 		elif [ $((now - since)) -gt "$allowed" ]; then
 			echo "no progress from the guest for $((now - since))s (after '${last:-the kernel start}'): host watchdog" \
 				>"$WORK/stalled"
@@ -436,7 +444,7 @@ watch_progress() { # PID
 }
 
 # run_emulator LIMIT CMDLINE: boot the guest with the emulator's own LIMIT and the progress
-# watchdog. Returns the runner's status (126 when the watchdog stopped it).
+# watchdog. Returns the runner's status; $WORK/stalled exists when the watchdog stopped it.
 run_emulator() {
 	local limit=$1 cmdline=$2 rc=0 wpid t0
 	rm -f "$WORK/stalled"
@@ -458,8 +466,20 @@ run_emulator() {
 	kill "$wpid" 2>/dev/null || true
 	wait "$wpid" 2>/dev/null || true
 	EMU_WALL=$(($(date +%s) - t0))
-	[ -f "$WORK/stalled" ] && rc=126
 	return $rc
+}
+
+# The emulator runs in a process group of its own (run_emulator): stop it with us. On INT and
+# TERM, die of the signal after that, so that a caller (the both-emulators loop, make, check.sh)
+# stops too instead of going on.
+rig_cleanup() {
+	rm -f "$RIG_TSV" "$RIG_TSV.not-run"
+	[ -z "$RIG_EMU_PID" ] || kill -TERM -- "-$RIG_EMU_PID" 2>/dev/null || true
+}
+rig_signal() { # SIGNAL
+	rig_cleanup
+	trap - EXIT "$1"
+	kill -"$1" $$
 }
 
 main() {
@@ -470,10 +490,10 @@ main() {
 	tsv=$(mktemp)
 	RIG_TSV=$tsv
 	RIG_EMU_PID=
-	# The emulator runs in a process group of its own (run_emulator): stop it with us.
-	trap 'rm -f "$RIG_TSV" "$RIG_TSV.not-run"; [ -z "$RIG_EMU_PID" ] || kill -TERM -- "-$RIG_EMU_PID" 2>/dev/null' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM HUP
+	trap rig_cleanup EXIT
+	trap 'rig_signal INT' INT
+	trap 'rig_signal TERM' TERM
+	trap 'rig_signal HUP' HUP
 	resolve_tests "$tsv"
 	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
 	RESULTS=$(realpath -m "$RESULTS")
@@ -498,6 +518,10 @@ main() {
 	# that ends quickly would power off with its results still queued in the tty.
 	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE${VMTEST_CMDLINE:+ $VMTEST_CMDLINE}"
 	local limit=$((BOOT_SECS * SCALE + total + 30))
+	# Bochs is built on first use (tools/bochs/build.sh, cached): before the boot, not in it.
+	if [ "$EMU" = bochs ]; then
+		"$KIT_TOP/tools/bochs/build.sh" >/dev/null || die "could not build Bochs (tools/bochs/build.sh)"
+	fi
 	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s, at most ${STALL_SECS}s without progress (console: $RESULTS/serial.log)"
 	run_emulator "$limit" "$cmdline" || rc=$?
 	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"

@@ -10,8 +10,10 @@
 . "$TOP/tools/gates/lib.sh"
 GATES_WORK=$SCRATCH/wrappers
 SPARSE_DIR=$SCRATCH/fake-sparse
-COCCI_DIR=$SCRATCH/no-cocci # the cocci wrapper is written too; not run here
+# shellcheck disable=SC2034 # read by write_checker_wrappers: the cocci wrapper is written too, not run
+COCCI_DIR=$SCRATCH/no-cocci
 rm -rf "$GATES_WORK" "$SPARSE_DIR"
+mkdir -p "$GATES_WORK"
 mkdir -p "$SPARSE_DIR/usr/bin"
 cat >"$SPARSE_DIR/usr/bin/sparse" <<'EOS'
 #!/bin/sh
@@ -24,11 +26,16 @@ chmod +x "$SPARSE_DIR/usr/bin/sparse"
 write_checker_wrappers
 log=$SCRATCH/wrappers/make.log
 note "4 wrappers and 2 kbuild-style writers into one file"
+done_mark=$SCRATCH/wrappers/done
 (
-	for j in 1 2 3 4; do "$GATES_WORK/bin/sparse" "$j" & done
+	# The kbuild-style writers keep writing until every wrapper is done.
 	for j in 1 2; do
-		( for i in $(seq 1 3000); do printf '  CHECK   arch/x86/kvm/vmx/tdx%s.c\n' "$j"; done ) &
+		( while [ ! -e "$done_mark" ]; do printf '  CHECK   arch/x86/kvm/vmx/tdx%s.c\n' "$j"; done ) &
 	done
+	for j in 1 2 3 4; do "$GATES_WORK/bin/sparse" "$j" & wpids="${wpids:-} $!"; done
+	# shellcheck disable=SC2086
+	wait $wpids
+	: >"$done_mark"
 	wait
 ) >"$log" 2>&1
 total=$(wc -l <"$log")
