@@ -8,8 +8,6 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
-TREE ?= $(TOP)/build/linux
-SERIES ?= $(TOP)/patches
 export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
@@ -46,7 +44,9 @@ help:
 	@echo '  clean          remove build/ outputs and the synced sources (not the caches)'
 	@echo '  distclean      clean, and drop TREE'
 	@echo 'Variables: KSRC=<kernel git tree> KDIR=<prepared tree or headers> TREE=<dir>'
-	@echo '           SERIES=<dir> USE_BUILDROOT=0|1 W=1 RELEASE=<uname -r> KVM_SERIES_CACHE=<dir>'
+	@echo '           SERIES=<dir> USE_BUILDROOT=0|1 W=1 RELEASE=<uname -r> DESTDIR=<dir>'
+	@echo '           KVM_SERIES_CACHE=<dir> EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug'
+	@echo '           RESULTS=<dir> BENCH_N=<n> GATES="a b" FLAVOUR=debug|stock (README.md)'
 
 buildroot:
 	@tools/buildroot.sh ensure >/dev/null

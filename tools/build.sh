@@ -6,17 +6,17 @@
 #
 # Variables: KDIR (a prepared kernel tree or headers directory), TREE, USE_BUILDROOT (1: build
 # inside the trixie build root, the default; 0: on the host, for a KDIR built with the host's
-# compiler), W (passed to kbuild, e.g. W=1), OUT (where the modules go), BUILD_DIR (where the
+# compiler), W (passed to kbuild, e.g. W=1), MODULES_OUT (where the modules go: a name of its
+# own, so that an OUT in the caller's environment never decides what is replaced), BUILD_DIR (where the
 # sources are synced and built; default: the repository top, i.e. its arch/, virt/, include/).
 #
 # Order: every input is checked (KDIR, versions) before anything is applied or built.
 . "$(dirname "$0")/lib/common.sh"
 
-TREE=${TREE:-$KIT_TOP/build/linux}
 USE_BUILDROOT=${USE_BUILDROOT:-1}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$KIT_TOP}")
 DEFAULT_KDIR=/usr/src/linux-headers-$TARGET_KREL
-MODULES="kvm kvm-intel kvm-amd"
+MODULES=$KIT_MODULES
 
 # Path as seen by the build (inside the build root for the default headers).
 kdir_host_path() {
@@ -76,10 +76,18 @@ main() {
 	inside=${KDIR:+$k}
 	inside=${inside:-$DEFAULT_KDIR}
 	cc=$(target_cc "$k")
-	out=${OUT:-$KIT_TOP/build/modules/$krel}
+	out=${MODULES_OUT:-$KIT_TOP/build/modules/$krel}
 	log=$KIT_LOGS/modules-$krel.log
 	mkdir -p "$KIT_LOGS"
 	"$KIT_TOP/tools/series.sh" ensure
+	# The one place that decides whether the modules are current: published from this tree's
+	# HEAD, with no change in it, for this target (its .config and Module.symvers: the debug
+	# kernel keeps its release when its configuration changes) and these flags.
+	BUILD_ID=$(build_id "$k")
+	if [ "$(built_for_get "$out" build)" = "$BUILD_ID" ] && [ -z "$(tree_changes)" ]; then
+		log "modules for $krel in $out are current (tree $(git -C "$TREE" rev-parse --short HEAD))"
+		return 0
+	fi
 	build_lock
 	"$KIT_TOP/tools/sync.sh" "$BUILD_DIR" >/dev/null
 	[ "$BUILD_DIR" = "$KIT_TOP" ] || cp "$KIT_TOP/Kbuild" "$BUILD_DIR/Kbuild"
@@ -103,6 +111,21 @@ main() {
 	check_and_collect "$k" "$krel" "$out"
 }
 
+# build_id KDIR: what the modules are made from: TREE's HEAD, the target's configuration and
+# symbol versions, W, the compiler mode.
+build_id() {
+	{
+		git -C "$TREE" rev-parse HEAD 2>/dev/null || echo unknown
+		sha256sum "$1/.config" "$1/Module.symvers" | cut -d' ' -f1
+		echo "W=${W:-} USE_BUILDROOT=$USE_BUILDROOT"
+	} | sha256sum | cut -c1-16
+}
+
+# Uncommitted changes in TREE's KVM sources (then the modules are always rebuilt).
+tree_changes() {
+	git -C "$TREE" status --porcelain -- arch/x86/kvm virt/kvm arch/x86/include include 2>/dev/null
+}
+
 # Every module must exist and carry the target's vermagic; only then are they published.
 check_and_collect() {
 	local k=$1 krel=$2 out=$3 m f vm tmp
@@ -118,8 +141,8 @@ check_and_collect() {
 		esac
 		cp "$f" "$tmp/"
 	done
-	printf 'release=%s\nvermagic=%s\ntree=%s\n' "$krel" "$vm" \
-		"$(git -C "$TREE" rev-parse HEAD 2>/dev/null || echo unknown)" >"$tmp/BUILT-FOR"
+	printf 'release=%s\nvermagic=%s\ntree=%s\nbuild=%s\n' "$krel" "$vm" \
+		"$(git -C "$TREE" rev-parse HEAD 2>/dev/null || echo unknown)" "$BUILD_ID" >"$tmp/BUILT-FOR"
 	rm -rf "$out"; mkdir -p "$(dirname "$out")"; mv "$tmp" "$out"
 	log "vermagic matches the target: $vm"
 	log "modules for $krel in $out"

@@ -36,7 +36,7 @@ host_deps() {
 # mount table, even when interrupted).
 run_in() {
 	local root=$1; shift
-	local binds=() arg
+	local binds=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-b) binds+=("$2"); shift 2 ;;

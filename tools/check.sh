@@ -17,6 +17,7 @@
 # (tools/rig/vmtest.sh) report their own tests and leave their counts in RESULTS/summary
 # (passed=N, failed=N, skipped=N).
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/results.sh"
 
 CHECK_LOGS=$KIT_LOGS/check
 passed=0 failed=0 skipped=0
@@ -32,11 +33,11 @@ run_test() {
 	"$t" >"$logf" 2>&1 </dev/null || rc=$?
 	secs=$(( $(date +%s) - start ))
 	case $rc in
-	0) passed=$((passed + 1)); printf 'ok      %-40s %4ss\n' "$suite/$name" "$secs" ;;
+	0) passed=$((passed + 1)); result_line ok "$suite/$name" "$secs" ;;
 	4) skipped=$((skipped + 1))
-	   printf 'skip    %-40s %4ss  %s\n' "$suite/$name" "$secs" "$(tail -n1 "$logf")" ;;
+	   result_line skip "$suite/$name" "$secs" "$(tail -n1 "$logf")" ;;
 	*) failed=$((failed + 1)); failures+=("$suite/$name")
-	   printf 'FAIL    %-40s %4ss  (log: %s)\n' "$suite/$name" "$secs" "$logf"
+	   result_line FAIL "$suite/$name" "$secs" "(log: $logf)"
 	   tail -n 5 "$logf" | sed 's/^/        | /' ;;
 	esac
 }
@@ -57,15 +58,12 @@ run_external() {
 	results=$KIT_TOP/build/results/check-$name
 	rm -rf "$results"
 	RESULTS=$results "$@" || rc=$?
-	p=0 f=0 s=0
-	if [ -f "$results/summary" ]; then
-		p=$(sed -n 's/^passed=//p' "$results/summary")
-		f=$(sed -n 's/^failed=//p' "$results/summary")
-		s=$(sed -n 's/^skipped=//p' "$results/summary")
-	fi
-	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
-	[ "${f:-0}" -eq 0 ] || failures+=("$name")
-	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+	p=$(summary_get "$results/summary" passed)
+	f=$(summary_get "$results/summary" failed)
+	s=$(summary_get "$results/summary" skipped)
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	[ "$f" -eq 0 ] || failures+=("$name")
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		failed=$((failed + 1)); failures+=("$name (runner exit $rc)")
 	fi
 }
@@ -93,9 +91,5 @@ for s in "${suites[@]}"; do
 done
 echo "check took $(( $(date +%s) - start_all ))s; logs in $CHECK_LOGS"
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
+closing_line "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

@@ -12,8 +12,7 @@
 # takes precedence over them in depmod's search order, and uninstall brings them back.
 . "$(dirname "$0")/lib/common.sh"
 
-TREE=${TREE:-$KIT_TOP/build/linux}
-MODULES="kvm kvm-intel kvm-amd"
+MODULES=$KIT_MODULES
 PACKAGE=kvm-series
 
 package_version() {
@@ -55,7 +54,7 @@ install_modules() {
 		have=$(ls "$KIT_TOP/build/modules" 2>/dev/null | tr '\n' ' ')
 		die "no modules built for kernel $rel${have:+ (built for: $have)}; build for it (make KDIR=/lib/modules/$rel/build) or name the kernel with RELEASE=<release>"
 	fi
-	grep -qx "release=$rel" "$built/BUILT-FOR" || die "$built was not built for $rel"
+	[ "$(built_for_get "$built" release)" = "$rel" ] || die "$built was not built for $rel"
 	for m in $MODULES; do
 		[ -f "$built/$m.ko" ] || die "$built/$m.ko is missing; rebuild with make"
 	done

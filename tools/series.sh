@@ -20,8 +20,6 @@
 # keyed by the tree's HEAD (selftests, modules) are reused.
 . "$(dirname "$0")/lib/common.sh"
 
-TREE=${TREE:-$KIT_TOP/build/linux}
-SERIES=${SERIES:-$KIT_TOP/patches}
 
 if [ -z "${KIT_IN_BUILDROOT:-}" ]; then
 	need_root "applying the series"
@@ -123,6 +121,9 @@ apply_series() {
 
 prepare() {
 	local hash head
+	# Two runs on one TREE (two make invocations in one checkout) would clone, apply and rename
+	# over each other, and clean_stale_tmp would remove the other's TREE.tmp.*: one at a time.
+	path_lock "$TREE"
 	hash=$(series_hash)
 	if [ -e "$TREE/.git" ] && ! git -C "$TREE" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
 		# Made from another base (e.g. an older import). Replace it unless it holds work.
@@ -164,6 +165,9 @@ prepare() {
 			[ -n "$(git -C "$TREE" rev-parse -q --verify series || true)" ] && git -C "$TREE" checkout -q -f series
 			die "the series does not apply; $TREE is left as it was"
 		fi
+		# The old branch's config (its description: the cover letter) would stay beside the new
+		# one's under the same name after the rename: two descriptions.
+		git -C "$TREE" config --remove-section branch.series 2>/dev/null || true
 		git -C "$TREE" branch -q -M series-new series
 	else
 		[ ! -e "$TREE" ] || [ -z "$(ls -A "$TREE" 2>/dev/null)" ] \
@@ -218,7 +222,9 @@ format_series() {
 	git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --cover-letter \
 		--cover-from-description=subject --base="$BASE_COMMIT" --subject-prefix="$prefix" \
 		--no-thread -o "$out" "$BASE_COMMIT..HEAD" >/dev/null
-	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter.patch$') >"$out/series"
+	(cd "$out" && for p in [0-9][0-9][0-9][0-9]-*.patch; do
+		[ "$p" = 0000-cover-letter.patch ] || echo "$p"
+	done) >"$out/series"
 	grep -q '\*\*\* SUBJECT HERE \*\*\*' "$out/0000-cover-letter.patch" \
 		&& die "the cover letter has no subject; set the branch description"
 	return 0

@@ -10,7 +10,6 @@
 # out-of-tree build needs, both below in fixup_for_oot().
 . "$(dirname "$0")/lib/common.sh"
 
-TREE=${TREE:-$KIT_TOP/build/linux}
 DEST=$(realpath -m "${1:-$KIT_TOP}")
 
 [ -d "$TREE/arch/x86/kvm" ] && [ -d "$TREE/virt/kvm" ] \

@@ -7,7 +7,7 @@ KCONFIG_DIR=$KIT_TOP/tools/kconfig
 . "$GATES_DIR/pins.conf"
 
 # The build root's compiler (there is no plain gcc there).
-GATES_CC=x86_64-linux-gnu-gcc-14
+GATES_CC=$KIT_CC
 # shellcheck disable=SC2034 # used by kernel.sh
 KERNELS=$KIT_CACHE/kernels
 GATES_TOOLS=$KIT_CACHE/tools

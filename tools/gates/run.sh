@@ -13,6 +13,7 @@
 # RESULTS/summary gets passed=N failed=N skipped=N; the exit status is non-zero when one failed.
 # Each gate's full output is in RESULTS/NAME.log; documentation: Documentation/gates.md.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/results.sh"
 . "$(dirname "$0")/lib.sh"
 
 ALL_GATES="apply checkpatch bisect warnings"
@@ -35,17 +36,17 @@ for g in "${gates[@]}"; do
 	secs=$(since "$start")
 	case $rc in
 	0)  passed=$((passed + 1))
-	    printf 'ok      %-40s %4ss  %s\n' "gates/$g" "$secs" "$(tail -n1 "$logf")" ;;
+	    result_line ok "gates/$g" "$secs" "$(tail -n1 "$logf")" ;;
 	4)  skipped=$((skipped + 1))
-	    printf 'skip    %-40s %4ss  %s\n' "gates/$g" "$secs" "$(tail -n1 "$logf" | sed 's/^SKIP: //')" ;;
+	    result_line skip "gates/$g" "$secs" "$(tail -n1 "$logf" | sed 's/^SKIP: //')" ;;
 	*)  failed=$((failed + 1))
 	    reason=$(grep -m1 '^FAIL: ' "$logf" | sed 's/^FAIL: //' || true)
 	    [ -n "$reason" ] || reason=$(grep -m1 '^error: ' "$logf" || tail -n1 "$logf")
-	    printf 'FAIL    %-40s %4ss  %s\n' "gates/$g" "$secs" "$reason"
+	    result_line FAIL "gates/$g" "$secs" "$reason"
 	    # Every finding, so that the failure can be read without opening the log.
 	    grep -E '^(FAIL: |    )' "$logf" | grep -vxF "FAIL: $reason" | head -n 40 | sed 's/^/        | /' || true
 	    echo "        (log: $logf)" ;;
 	esac
 done
-printf 'passed=%s\nfailed=%s\nskipped=%s\n' "$passed" "$failed" "$skipped" >"$RESULTS/summary"
+summary_write "$RESULTS/summary" "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

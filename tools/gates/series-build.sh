@@ -75,9 +75,9 @@ selftest_targets() {
 build_selftests() { # NNNN
 	local n=$1 rc=0 targets
 	targets=$(selftest_targets)
+	# shellcheck disable=SC2086 # $targets is a list of paths
 	{
 		kmake headers &&
-		# shellcheck disable=SC2086
 		inroot make -C "$SRC/tools/testing/selftests/kvm" -j"$(nproc)" OUTPUT="$SELFTESTS_OUT" \
 			CC="ccache $GATES_CC" LIBVFIO_O= LIBVFIO_O_DIRS= LDLIBS=-ldl \
 			KHDR_INCLUDES="-isystem $OBJ/usr/include" LINUX_HDR_PATH="$OBJ/usr/include/" \

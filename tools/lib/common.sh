@@ -13,9 +13,21 @@ KIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Caches live outside the repository, keyed by version, so that a fresh clone reuses them.
 KIT_CACHE=${KVM_SERIES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-series}
+# shellcheck disable=SC2034 # used by the scripts that source this file
 KIT_DOWNLOADS=$KIT_CACHE/downloads
+# shellcheck disable=SC2034
 KIT_BASES=$KIT_CACHE/base
 KIT_LOGS=${KIT_LOGS:-$KIT_TOP/build/logs}
+
+# Shared definitions, here only: the tree the series is applied to and the series (make's
+# TREE=/SERIES= override them), the three modules the kit builds, and the compiler inside the
+# build root (there is no plain "gcc" there; Debian's 7.3 headers name this one).
+TREE=${TREE:-$KIT_TOP/build/linux}
+SERIES=${SERIES:-$KIT_TOP/patches}
+# shellcheck disable=SC2034
+KIT_MODULES="kvm kvm-intel kvm-amd"
+# shellcheck disable=SC2034
+KIT_CC=x86_64-linux-gnu-gcc-14
 
 die() {
 	echo "error: $*" >&2
@@ -65,6 +77,23 @@ cache_lock() {
 		log "waiting for another run that is creating $1"
 		flock 8
 	fi
+}
+
+# path_lock PATH: serialise the runs that create or change PATH (a tree made in place, outside
+# the cache) for the rest of the calling shell; the lock file is PATH.lock beside it.
+path_lock() {
+	mkdir -p "$(dirname "$1")"
+	exec 7>>"$1.lock"
+	if ! flock -n 7; then
+		log "waiting for another run that is working on $1"
+		flock 7
+	fi
+}
+
+# BUILT-FOR, the record tools/build.sh leaves beside the modules it publishes (release=,
+# vermagic=, tree=, build=): its one reader. built_for_get DIR KEY prints the value of KEY.
+built_for_get() {
+	sed -n "s/^$2=//p" "$1/BUILT-FOR" 2>/dev/null | head -n1
 }
 
 # Kernel version "X.Y.Z" of a kernel source or build tree (its top-level Makefile).

@@ -3,7 +3,8 @@
 # line) or anything else (fail: what was wrong on the last lines).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$TOP/tools/pins.conf"
+# The kit's shared definitions (pins, KIT_MODULES, ...), as the scripts under test see them.
+. "$TOP/tools/lib/common.sh"
 SCRATCH=$TOP/build/test
 mkdir -p "$SCRATCH"
 

@@ -18,7 +18,7 @@ TREE=$work/tree SERIES=$fx "$TOP/tools/series.sh" prepare >"$work/prepare.log" 2
 
 RC=0
 note "KERNEL=debug EMU=qemu TESTS=$test tools/rig/vmtest.sh (TREE=$work/tree)"
-KERNEL=debug EMU=qemu TESTS=$test SERIES=$fx TREE=$work/tree BUILD_DIR=$work/oot OUT=$work/modules \
+KERNEL=debug EMU=qemu TESTS=$test SERIES=$fx TREE=$work/tree BUILD_DIR=$work/oot MODULES_OUT=$work/modules \
 	RESULTS=$work/results "$TOP/tools/rig/vmtest.sh" >"$work/vmtest.log" 2>&1 || RC=$?
 sed 's/^/    | /' "$work/vmtest.log"
 [ -f "$work/results/results" ] || fail "the rig wrote no results (see $work/vmtest.log)"

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 make -C "$TOP" modules
 out=$TOP/build/modules/$TARGET_KREL
-for m in kvm kvm-intel kvm-amd; do
+for m in $KIT_MODULES; do
 	[ -f "$out/$m.ko" ] || fail "$out/$m.ko missing"
 	vm=$(modinfo_field vermagic "$out/$m.ko")
 	note "$m.ko vermagic: $vm"

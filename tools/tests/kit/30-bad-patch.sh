@@ -19,7 +19,7 @@ expect_fail 'does not apply' env TREE="$SCRATCH/bad-existing" SERIES="$bad" make
 git -C "$SCRATCH/bad-existing" rev-parse -q --verify series-new && fail "a series-new branch was left"
 # Nothing was built from the bad series.
 expect_fail 'does not apply' env TREE="$SCRATCH/bad-new" SERIES="$bad" \
-	BUILD_DIR="$SCRATCH/oot-bad" OUT="$SCRATCH/modules-bad" make -C "$TOP" modules
+	BUILD_DIR="$SCRATCH/oot-bad" MODULES_OUT="$SCRATCH/modules-bad" make -C "$TOP" modules
 [ ! -e "$SCRATCH/modules-bad" ] || fail "modules were produced from a series that does not apply"
 rm -rf "$SCRATCH/bad-existing"
 

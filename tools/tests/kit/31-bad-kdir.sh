@@ -7,7 +7,7 @@ VERSION = 7
 PATCHLEVEL = 3
 SUBLEVEL = 4
 EOT
-run() { env KDIR="$1" TREE="$SCRATCH/kdir/tree" BUILD_DIR="$SCRATCH/kdir/oot" OUT="$SCRATCH/modules-kdir" make -C "$TOP" modules; }
+run() { env KDIR="$1" TREE="$SCRATCH/kdir/tree" BUILD_DIR="$SCRATCH/kdir/oot" MODULES_OUT="$SCRATCH/modules-kdir" make -C "$TOP" modules; }
 expect_fail "KDIR=$SCRATCH/kdir/missing does not exist" run "$SCRATCH/kdir/missing"
 expect_fail 'is not a kernel tree \(no Makefile\)' run "$SCRATCH/kdir/empty"
 expect_fail 'is not a prepared kernel tree' run "$SCRATCH/kdir/unprepared"

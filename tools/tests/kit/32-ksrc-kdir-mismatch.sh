@@ -6,7 +6,7 @@ k=$SCRATCH/ksrc-6.12
 rm -rf "$k" "$SCRATCH/ksrc-tree" "$SCRATCH/ksrc-oot" "$SCRATCH/ksrc-modules"
 mkdir -p "$k/arch/x86/kvm" "$k/virt/kvm"
 printf 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 57\n' >"$k/Makefile"
-run() { env KSRC="$k" TREE="$SCRATCH/ksrc-tree" BUILD_DIR="$SCRATCH/ksrc-oot" OUT="$SCRATCH/ksrc-modules" make -C "$TOP" modules; }
+run() { env KSRC="$k" TREE="$SCRATCH/ksrc-tree" BUILD_DIR="$SCRATCH/ksrc-oot" MODULES_OUT="$SCRATCH/ksrc-modules" make -C "$TOP" modules; }
 expect_fail 'the source is Linux 6\.12\.57 \(KSRC=.*\) but the target is 7\.3\.4\+deb13-amd64' run
 git -C "$k" init -q && git -C "$k" add -A && \
 	git -C "$k" -c user.name=test -c user.email=test@invalid commit -q -m fake

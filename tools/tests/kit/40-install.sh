@@ -12,7 +12,7 @@ if [ "$(uname -r)" != "$TARGET_KREL" ]; then
 	expect_fail "no modules built for kernel $(uname -r)" make -C "$TOP" install DESTDIR="$d"
 fi
 make -C "$TOP" install DESTDIR="$d" RELEASE="$TARGET_KREL"
-for m in kvm kvm-intel kvm-amd; do
+for m in $KIT_MODULES; do
 	cmp "$TOP/build/modules/$TARGET_KREL/$m.ko" "$d/lib/modules/$TARGET_KREL/updates/dkms/$m.ko" \
 		|| fail "$m.ko was not installed into updates/dkms"
 done

@@ -16,7 +16,7 @@ rm -rf "$t"; mkdir -p "$t/dkms" "$t/src" "$t/inst/$TARGET_KREL"
 	dkms install "${o[@]}" -m kvm-series -v "$ver" -k "$krel" --kernelsourcedir "/usr/src/linux-headers-$krel" --force
 	dkms status "${o[@]}"
 ' _ "$t" "$src" "$ver" "$TARGET_KREL"
-for m in kvm kvm-intel kvm-amd; do
+for m in $KIT_MODULES; do
 	f=$(find "$t/inst" -path "*/$TARGET_KREL/updates/dkms/$m.ko*" | head -n1)
 	[ -n "$f" ] || fail "dkms did not install $m.ko into updates/dkms"
 	note "installed: ${f#$t/inst/}"
