@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The nested VMX round-trip benchmark (tools/bench/vmx_roundtrip.c): base KVM against the series,
-# anonymous against VM_PFNMAP memory for the pages vmcs12 points at, all four in one Bochs run.
+# anonymous memory against two kinds of VM_PFNMAP memory for the pages vmcs12 points at (pages
+# with struct pages, and RAM without struct pages above mem=), all six in one Bochs run.
 #
 #   tools/bench/roundtrip.sh      (make bench)
 #
@@ -11,7 +12,11 @@
 # "base" is the booted kernel's own KVM (Debian's 7.3.4 for KERNEL=stock: the base of the
 # series), loaded with kvm.allow_unsafe_mappings=1 because without it the base refuses VM_PFNMAP
 # memory for these pages (shown by vmx_vapic_invalidation_test_pfnmap); "series" is our modules,
-# loaded as in every rig run (allow_unsafe_mappings=N). The figures are TSC cycles in L1 per round
+# loaded as in every rig run (allow_unsafe_mappings=N). "pfnmap" is /dev/rig_pfnmap_pages
+# (rig_pfnmap.ko: alloc_pages() mapped with remap_pfn_range(); kvm_vcpu_map() kmaps them),
+# "nopage" is /dev/rig_nopage (rig_nopage.ko: RAM above mem=, no struct pages; kvm_vcpu_map()
+# memremaps them: the case the series is about); with it in the list the rig boots the whole run
+# with mem= (tools/rig/vmtest.sh). The figures are TSC cycles in L1 per round
 # trip L2 -> L1 -> L2 (Bochs' TSC follows the instructions it executes, L0's included), and the
 # ratios are taken between figures of the same run. Nothing here is a pass/fail criterion: the
 # script fails only if a run does not produce its figure.
@@ -23,14 +28,17 @@ N=${BENCH_N:-20000}
 RESULTS=$(realpath -m "${RESULTS:-$KIT_TOP/build/bench/roundtrip-$(date +%Y%m%d-%H%M%S)}")
 mkdir -p "$RESULTS"
 list=$RESULTS/roundtrip.list
-runs="base_anonymous base_pfnmap series_anonymous series_pfnmap"
+runs="base_anonymous base_pfnmap base_nopage series_anonymous series_pfnmap series_nopage"
 {
 	echo "# written by tools/bench/roundtrip.sh"
 	for r in $runs; do
 		opts="timeout=900 prog=bench/vmx_roundtrip"
 		args="-n $N"
 		case $r in base_*) opts="$opts base-kvm=allow_unsafe_mappings=1" ;; esac
-		case $r in *_pfnmap) opts="$opts kmod=rig_pfnmap"; args="$args -m /dev/rig_pfnmap" ;; esac
+		case $r in
+		*_pfnmap) opts="$opts kmod=rig_pfnmap"; args="$args -m /dev/rig_pfnmap_pages" ;;
+		*_nopage) opts="$opts kmod=rig_nopage"; args="$args -m /dev/rig_nopage" ;;
+		esac
 		echo "roundtrip_$r $opts -- $args"
 	done
 } >"$list"
@@ -56,13 +64,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(field series_anonymous posted_interrupts)."
 	echo "TSC cycles in L1 per round trip:"
 	printf '  %-10s %14s %14s %14s\n' memory base series series/base
-	for m in anonymous pfnmap; do
+	for m in anonymous pfnmap nopage; do
 		printf '  %-10s %14s %14s %14s\n' "$m" "${f[base_$m]:--}" "${f[series_$m]:--}" \
 			"$(ratio "${f[series_$m]}" "${f[base_$m]}")"
 	done
-	printf '  %-10s %14s %14s\n' "pfnmap/anon" "$(ratio "${f[base_pfnmap]}" "${f[base_anonymous]}")" \
-		"$(ratio "${f[series_pfnmap]}" "${f[series_anonymous]}")"
-	echo "(base: the booted kernel's own KVM with kvm.allow_unsafe_mappings=1; series: ours)"
+	for m in pfnmap nopage; do
+		printf '  %-10s %14s %14s\n' "$m/anon" "$(ratio "${f[base_$m]}" "${f[base_anonymous]}")" \
+			"$(ratio "${f[series_$m]}" "${f[series_anonymous]}")"
+	done
+	echo "(base: the booted kernel's own KVM with kvm.allow_unsafe_mappings=1; series: ours;"
+	echo " pfnmap: /dev/rig_pfnmap_pages, struct pages; nopage: /dev/rig_nopage, RAM above mem=)"
 	echo "results: $RESULTS (program output: vmtest/tests/roundtrip_*.log)"
 } | tee "$RESULTS/figures.txt"
 

@@ -15,7 +15,8 @@
  *
  * The three pages live in a memslot of their own, backed by anonymous memory
  * or, with -m FILE[:OFFSET], by FILE's shared mapping at OFFSET: VM_PFNMAP
- * memory such as /dev/rig_pfnmap (a device that maps its pages with
+ * memory such as /dev/rig_pfnmap_pages or /dev/rig_nopage (devices that map
+ * pages with struct pages, or RAM without struct pages above mem=, with
  * remap_pfn_range()), as in vmx_vapic_invalidation_test and
  * vmx_pi_invalidation_test.
  *
@@ -218,7 +219,7 @@ static void print_usage(const char *name)
 	       "  -m FILE[:OFFSET]  back the APIC-access and virtual-APIC pages and the\n"
 	       "                    posted-interrupt descriptor with %d pages of FILE's shared\n"
 	       "                    mapping at OFFSET (default 0; page aligned), e.g. VM_PFNMAP\n"
-	       "                    memory from /dev/rig_pfnmap; without -m, anonymous memory\n"
+	       "                    memory from /dev/rig_nopage; without -m, anonymous memory\n"
 	       "  -h                this help\n",
 	       name, DEFAULT_ROUND_TRIPS, WARMUP_ROUND_TRIPS, NR_PAGES);
 }

@@ -7,8 +7,8 @@
 # to CMDLINE (Bochs' TSC ticks at ips, not at the frequency the model declares in CPUID 0x15).
 # CMDLINE should contain console=ttyS0: COM1 is written to SERIAL_LOG. Bochs' own log goes to
 # SERIAL_LOG.bochs. MEM_MB defaults to 2048.
-# Experiments only: BOCHS_CPUS=2 (SMP booted and loaded kvm_intel once, not yet proven
-# reliable) and BOCHS_MODEL=<bochs cpu model> override the defaults.
+# BOCHS_CPUS=N (default 1; the rig sets 2 for a run with a cpus=2 test: Documentation/rig.md,
+# "Two CPUs on Bochs") and BOCHS_MODEL=<bochs cpu model> override the defaults.
 #
 # Bochs cannot boot a kernel directly: a throw-away MBR disk image with one FAT16 partition
 # and syslinux is made in a temporary directory for each run (nothing is cached).
@@ -26,6 +26,7 @@ BOCHS_IPS=${BOCHS_IPS:-50000000}
 case $BOCHS_IPS in *[!0-9]*|"") die "BOCHS_IPS=$BOCHS_IPS: not a number" ;; esac
 BOCHS_MODEL=${BOCHS_MODEL:-tigerlake}
 BOCHS_CPUS=${BOCHS_CPUS:-1}
+[[ $BOCHS_CPUS =~ ^[1-9]$ ]] || die "BOCHS_CPUS=$BOCHS_CPUS: not a CPU count from 1 to 9"
 BOCHS_LOG_MAX_MB=${BOCHS_LOG_MAX_MB:-512}
 
 [ $# -ge 5 ] && [ $# -le 6 ] || die "usage: $0 KERNEL INITRD CMDLINE SERIAL_LOG TIMEOUT_SECONDS [MEM_MB]"

@@ -35,21 +35,33 @@ mkdir -p "$dir" "$KIT_LOGS"
 targets=()
 for p in "$@"; do targets+=("$dir/out/$p"); done
 
-build_lock
-log "building ${#targets[@]} selftest(s) from TREE ${key} (log: $log)"
+# in_root_make MAKE-ARGS...: the selftests' make, in the build root, for the targets.
+in_root_make() {
+	buildroot run -b "$RIG_CACHE" -b "$TREE" -- bash -euc '
+		tree=$1 dir=$2 kvm=$3 cc=$4 rigdir=$5; shift 5
+		if [ ! -f "$dir/hdr/usr/include/linux/kvm.h" ]; then
+			[ "$1" != -q ] || exit 1
+			make -s -C "$tree" O="$dir/hdr-obj" INSTALL_HDR_PATH="$dir/hdr/usr" ARCH=x86_64 \
+				HOSTCC="$cc" headers_install
+		fi
+		make -C "$kvm" -f Makefile -f "$rigdir/selftests/rig.mk" \
+			OUTPUT="$dir/out" CC="$cc" EXTRA_CFLAGS=-static LDLIBS=-ldl \
+			LIBVFIO_O= LIBVFIO_O_DIRS= \
+			KHDR_INCLUDES="-isystem $dir/hdr/usr/include" LINUX_HDR_PATH="$dir/hdr/usr/include/" \
+			RIG_SRC="$rigdir/selftests" BENCH_SRC="$rigdir/../bench" "$@"
+	' _ "$TREE" "$dir" "$kvm" "$RIG_CC" "$RIG_DIR" "$@"
+}
+
 rc=0
-buildroot run -b "$RIG_CACHE" -b "$TREE" -- bash -euc '
-	tree=$1 dir=$2 kvm=$3 cc=$4 rigdir=$5; shift 5
-	if [ ! -f "$dir/hdr/usr/include/linux/kvm.h" ]; then
-		make -s -C "$tree" O="$dir/hdr-obj" INSTALL_HDR_PATH="$dir/hdr/usr" ARCH=x86_64 \
-			HOSTCC="$cc" headers_install
-	fi
-	make -C "$kvm" -f Makefile -f "$rigdir/selftests/rig.mk" -k -j"$(nproc)" \
-		OUTPUT="$dir/out" CC="$cc" EXTRA_CFLAGS=-static LDLIBS=-ldl \
-		LIBVFIO_O= LIBVFIO_O_DIRS= \
-		KHDR_INCLUDES="-isystem $dir/hdr/usr/include" LINUX_HDR_PATH="$dir/hdr/usr/include/" \
-		RIG_SRC="$rigdir/selftests" BENCH_SRC="$rigdir/../bench" "$@"
-' _ "$TREE" "$dir" "$kvm" "$RIG_CC" "$RIG_DIR" "${targets[@]}" >"$log" 2>&1 || rc=$?
+# Up to date (make -q): nothing to build, so no need to wait for the machine's build lock (a
+# kernel build holds it for many minutes).
+if in_root_make -q "${targets[@]}" >/dev/null 2>&1; then
+	log "the ${#targets[@]} selftest(s) from TREE ${key} are up to date"
+else
+	build_lock
+	log "building ${#targets[@]} selftest(s) from TREE ${key} (log: $log)"
+	in_root_make -k -j"$(nproc)" "${targets[@]}" >"$log" 2>&1 || rc=$?
+fi
 
 missing=()
 for p in "$@"; do

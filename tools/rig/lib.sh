@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables set here are the sourcing scripts'
 # Helpers of the test rig (tools/rig/*.sh). Source it after tools/lib/common.sh.
 #
 # Everything the rig builds or downloads is cached under $KIT_CACHE/rig, keyed by what it was
@@ -6,7 +7,6 @@
 
 RIG_DIR=$KIT_TOP/tools/rig
 RIG_CACHE=$KIT_CACHE/rig
-TREE=${TREE:-$KIT_TOP/build/linux}
 # Absolute: the selftests are built with make -C, in another directory.
 case $TREE in /*) ;; *) TREE=$PWD/$TREE ;; esac
 export TREE
@@ -17,8 +17,7 @@ RIG_KVERSION=$BASE_VERSION
 RIG_KPKG_BINARY=linux-binary-$RIG_KREL
 RIG_KPKG_MODULES=linux-modules-$RIG_KREL
 
-# Compiler inside the build root (there is no plain "gcc" there).
-RIG_CC=x86_64-linux-gnu-gcc-14
+RIG_CC=$KIT_CC
 
 buildroot() {
 	"$KIT_TOP/tools/buildroot.sh" "$@"
@@ -130,7 +129,9 @@ guest_module() {
 all_selftests() {
 	local mk=$TREE/tools/testing/selftests/kvm/Makefile.kvm
 	[ -f "$mk" ] || die "TREE=$TREE has no tools/testing/selftests/kvm/Makefile.kvm; run 'make tree' first"
-	sed -n 's/^TEST_GEN_PROGS_\(x86\|COMMON\)[[:space:]]*+=[[:space:]]*\([^[:space:]]*\).*/\2/p' "$mk" | sort -u
+	# "+=" lines and the first, "=" (TEST_GEN_PROGS_COMMON = demand_paging_test); not the
+	# "TEST_GEN_PROGS_x86 = $(TEST_GEN_PROGS_COMMON)" that includes the common ones.
+	sed -n 's/^TEST_GEN_PROGS_\(x86\|COMMON\)[[:space:]]*+\{0,1\}=[[:space:]]*\([^$[:space:]][^[:space:]]*\).*/\2/p' "$mk" | sort -u
 }
 
 # selftest_path NAME: the program path of a test name, or nothing.

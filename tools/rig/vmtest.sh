@@ -15,7 +15,7 @@
 #   RESULTS=DIR         where results go (default build/vmtest/<emu>-<timestamp>; with both
 #                       emulators, DIR/<emu>)
 #   VMTEST_TIMEOUT_SCALE=N  multiply every timeout by N (slow machines; default 1, 5 with KERNEL=debug)
-#   OUT=DIR BUILD_DIR=DIR  where the KVM modules for TREE are built (as for make modules; default
+#   MODULES_OUT=DIR BUILD_DIR=DIR  where the KVM modules for TREE are built (as for make modules; default
 #                       build/modules/<release>): keeps the modules of a fixture tree apart
 #   VMTEST_CMDLINE="..."  extra kernel command line arguments (debugging: "loglevel=7 initcall_debug")
 #   VMTEST_STALL_SECS=N  the progress watchdog: a guest whose userspace prints nothing for N s of
@@ -31,6 +31,7 @@
 # Documentation/rig.md explains the whole.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/results.sh"
 
 KERNEL=${KERNEL:-stock}
 # The debug kernel (lockdep, KASAN, ...) runs the tests 4-7 times slower than the stock one
@@ -46,14 +47,12 @@ if [ -z "${EMU:-}" ]; then
 		res=${RESULTS:+$RESULTS/$emu}
 		res=${res:-$KIT_TOP/build/vmtest/$emu-$stamp}
 		EMU=$emu RESULTS=$res "$0" || rc=1
-		if [ -f "$res/summary" ]; then
-			tp=$((tp + $(sed -n 's/^passed=//p' "$res/summary")))
-			tf=$((tf + $(sed -n 's/^failed=//p' "$res/summary")))
-			ts=$((ts + $(sed -n 's/^skipped=//p' "$res/summary")))
-		fi
+		tp=$((tp + $(summary_get "$res/summary" passed)))
+		tf=$((tf + $(summary_get "$res/summary" failed)))
+		ts=$((ts + $(summary_get "$res/summary" skipped)))
 	done
 	echo "vmtest, both emulators:"
-	if [ "$ts" -gt 0 ]; then echo "$tp passed, $tf failed, $ts skipped"; else echo "$tp passed, $tf failed"; fi
+	closing_line "$tp" "$tf" "$ts"
 	exit $rc
 fi
 
@@ -61,8 +60,14 @@ case $EMU in
 qemu)
 	GUEST_MODULES="irqbypass.ko ccp.ko kvm.ko kvm-amd.ko"
 	GUEST_PARAMS=""
+	# Three CPUs always (tools/rig/qemu.sh: the NUMA topology needs them); tests run on all of
+	# them unless they ask for fewer with cpus=N.
+	MAX_CPUS=3 TEST_CPUS_DEFAULT=""
 	BOOT_SECS=90
 	MEM_MB=2048
+	# mem= for runs with the no-struct-page pool (below): SeaBIOS reserves the top 128 KiB of
+	# RAM (e820: RAM 0x100000-0x7ffdffff, reserved 0x7ffe0000-0x7fffffff; node 1 is 1-2 GiB).
+	NOPAGE_LIMIT_MB=1920
 	EXTRA_CMDLINE=""
 	# The debug kernel on QEMU's -cpu max (5-level paging): identify_cpu() clears
 	# boot_cpu_data's capabilities with interrupts on and before alternatives are applied,
@@ -75,8 +80,15 @@ qemu)
 bochs)
 	GUEST_MODULES="irqbypass.ko kvm.ko kvm-intel.ko"
 	GUEST_PARAMS="PARAMS_kvm_intel='nested=1'"
+	# Bochs boots with as many CPUs as the run's most demanding test asks for (cpus=N, at most
+	# MAX_CPUS; Bochs emulates the CPUs in turn on one host thread, so each one costs host
+	# time while it runs); the others run on CPU 0 alone, as on a one-CPU host.
+	MAX_CPUS=2 TEST_CPUS_DEFAULT=1
 	BOOT_SECS=240
 	MEM_MB=1024
+	# mem= for runs with the no-struct-page pool (below): the BIOS keeps its ACPI tables in the
+	# top 64 KiB of RAM (e820: RAM 0x100000-0x3ffeffff, ACPI data 0x3fff0000-0x3fffffff).
+	NOPAGE_LIMIT_MB=896
 	# tools/bochs/run.sh appends tsc_early_khz= itself (Bochs' TSC ticks at its ips).
 	EXTRA_CMDLINE=""
 	# The debug kernel (HZ=1000, lockdep, KASAN) spends about all of a 50000-instruction tick
@@ -87,6 +99,16 @@ bochs)
 	;;
 *) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
 esac
+# RAM the kernel does not manage (tools/rig/selftests/kmod/rig_nopage.c, /dev/rig_nopage): a run
+# with a kmod=rig_nopage test boots with mem=NOPAGE_LIMIT_MB, a multiple of the 128 MiB memory
+# section (SECTION_SIZE_BITS 27), so that the RAM above it is in sections without any struct
+# page (pfn_valid() false); the module maps NOPAGE_POOL_MB of it from the limit up (base= and
+# size= in /etc/vmtest.conf, read by /rig/with-module), well below the firmware's tables at the
+# top of RAM. Other runs keep all of MEM_MB.
+NOPAGE_POOL_MB=64
+if [ $((NOPAGE_LIMIT_MB % 128)) -ne 0 ] || [ $((NOPAGE_LIMIT_MB + NOPAGE_POOL_MB)) -ge "$MEM_MB" ]; then
+	die "NOPAGE_LIMIT_MB=$NOPAGE_LIMIT_MB: not a multiple of 128 MiB, or the pool does not fit below ${MEM_MB} MiB"
+fi
 LIST=${VMTEST_LIST:-$RIG_DIR/tests-$EMU.list}
 RIG_LIST=$RIG_DIR/selftests/rig-tests.list
 
@@ -111,12 +133,17 @@ check_emulator() {
 	esac
 }
 
-# A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, prog=PATH, kmod=NAME (alone:
+# A list line: NAME [OPTION...] [-- ARGS...]; options: timeout=SECS, cpus=N (the test needs N
+# CPUs: it runs on CPUs 0..N-1 of a host booted with at least N), prog=PATH, kmod=NAME (alone:
 # the test is loading the module; with prog=: a helper module loaded before the program),
 # trace=EVENT+EVENT, numastat, stock-only (not run on the debug kernel: reported as a skip; the
 # list says why), base-kvm[=PARAM+PARAM] (run on the booted kernel's own KVM modules, i.e. the
-# base, with these kvm.ko parameters; ours are loaded again after the test), xfail[=TEXT] (the
-# test must fail, with TEXT ('+' for spaces) in its output: a test that passes is a failure).
+# base, with these kvm.ko parameters; ours are loaded again for the next test that does not ask
+# for them), modparams=MOD.P=V+MOD.P=V (on our modules loaded with these parameters as well:
+# kvm_intel.ept=0; checked in /sys/module before the test runs), xfail[=TEXT] (the
+# test must fail, with TEXT ('+' for spaces) in its output: a test that passes, skips or fails
+# otherwise is a failure), may-skip=REASON (when it may skip although it passed in the
+# baseline, tools/rig/baseline.sh; '+' for spaces, no ',').
 # Prints NAME|TIMEOUT|OPTS|PROG|KMOD|ARGS ('|' may not be used).
 parse_line() {
 	local file=$1 line=$2 name tmo=$DEFAULT_TIMEOUT prog="" kmod="" opts="" args="" w
@@ -132,8 +159,19 @@ parse_line() {
 		timeout=*) tmo=${w#timeout=} ;;
 		prog=*) prog=${w#prog=} ;;
 		kmod=*) kmod=${w#kmod=} ;;
+		cpus=*)
+			[[ ${w#cpus=} =~ ^[1-9][0-9]*$ ]] && [ "${w#cpus=}" -le "$MAX_CPUS" ] \
+				|| die "$file: '$name': $w: the $EMU host has at most $MAX_CPUS CPUs"
+			opts=${opts:+$opts,}$w ;;
 		trace=*|numastat|stock-only|base-kvm|base-kvm=*|xfail|xfail=*) opts=${opts:+$opts,}$w ;;
-		*) die "$file: '$name': unknown option '$w' (options: timeout= prog= kmod= trace= numastat stock-only base-kvm[=] xfail[=]; arguments go after --)" ;;
+		modparams=*)
+			[[ ${w#modparams=} =~ ^(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+(\+(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+)*$ ]] \
+				|| die "$file: '$name': $w: expected modparams=MODULE.PARAM=VALUE[+MODULE.PARAM=VALUE...] with MODULE kvm, kvm_intel or kvm_amd"
+			opts=${opts:+$opts,}$w ;;
+		may-skip=?*)
+			[[ $w != *,* ]] || die "$file: '$name': $w: no ',' in the reason ('+' for spaces)"
+			opts=${opts:+$opts,}$w ;;
+		*) die "$file: '$name': unknown option '$w' (options: timeout= cpus= prog= kmod= trace= numastat stock-only base-kvm[=] modparams= xfail[=] may-skip=; arguments go after --)" ;;
 		esac
 		i=$((i + 1))
 	done
@@ -145,8 +183,44 @@ parse_line() {
 	printf '%s|%s|%s|%s|%s|%s\n' "$name" "$((tmo * SCALE))" "$opts" "$prog" "$kmod" "$args"
 }
 
-list_lines() { # FILE: the non-comment lines
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1" | grep -v '^[[:space:]]*$' || true
+# list_lines FILE: the test lines of a list, without comments, with their variants. A line
+# "@variant ID OPTION..." defines a variant; a test line with variants=ID+ID is printed as it is
+# (without that option) and once more per variant as NAME-ID with the variant's options added
+# (e.g. modparams=kvm_intel.ept=0). The variants come after all the plain lines, grouped by
+# variant in the order of their definitions, so that the runner loads each module configuration
+# once.
+list_lines() {
+	local file=$1 line id rest name opts args vs v progopt
+	local -A def=() more=()
+	local order=()
+	while read -r line; do
+		case $line in
+		'@variant '*)
+			read -r _ id rest <<<"$line"
+			[[ $id =~ ^[a-z0-9]+$ ]] && [ -n "$rest" ] || die "$file: '$line': expected @variant ID OPTION... (ID: lower-case letters and digits)"
+			[ -z "${def[$id]:-}" ] || die "$file: variant '$id' is defined twice"
+			def[$id]=$rest order+=("$id") ;;
+		esac
+	done < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$file" | grep -v '^[[:space:]]*$' || true)
+	while read -r line; do
+		case $line in '@variant '*) continue ;; esac
+		if [[ " $line " != *" variants="* ]]; then
+			echo "$line"
+			continue
+		fi
+		if [[ $line == *' -- '* ]]; then opts=${line%% -- *} args=" -- ${line#* -- }"; else opts=$line args=; fi
+		vs=$(sed -n 's/.* variants=\([^ ]*\).*/\1/p' <<<" $opts ")
+		opts=$(sed -e 's/ variants=[^ ]*//' -e 's/^ *//' -e 's/ *$//' <<<" $opts ")
+		echo "$opts$args"
+		name=${opts%%[[:space:]]*}
+		progopt=
+		[[ " $opts " == *" prog="* || " $opts " == *" kmod="* ]] || progopt=" prog=$(selftest_path "$name")"
+		for v in ${vs//+/ }; do
+			[ -n "${def[$v]:-}" ] || die "$file: '$name': variants=$vs: no '@variant $v' in the list"
+			more[$v]+="$name-$v${opts#"$name"} ${def[$v]}$progopt$args"$'\n'
+		done
+	done < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$file" | grep -v '^[[:space:]]*$' || true)
+	for v in "${order[@]}"; do printf '%s' "${more[$v]:-}"; done
 }
 
 # The tests to run, one parsed line each, into $WORK/tests.tsv.
@@ -154,12 +228,15 @@ resolve_tests() {
 	local out=$1 name line found
 	[ -f "$LIST" ] || die "no test list for $EMU ($LIST)"
 	: >"$out"
+	# (a file each, not a pipe: a bad list line must stop the run, not only a subshell)
+	list_lines "$LIST" >"$out.list" || exit 1
+	list_lines "$RIG_LIST" >"$out.rig" || exit 1
 	if [ -z "${TESTS:-}" ]; then
-		while IFS= read -r line; do parse_line "$LIST" "$line" >>"$out"; done < <(list_lines "$LIST")
+		while IFS= read -r line; do parse_line "$LIST" "$line" >>"$out"; done <"$out.list"
 	else
 		for name in $TESTS; do
-			found=$(list_lines "$LIST" | awk -v n="$name" '$1 == n { print; exit }')
-			[ -n "$found" ] || found=$(list_lines "$RIG_LIST" | awk -v n="$name" '$1 == n { print; exit }')
+			found=$(awk -v n="$name" '$1 == n { print; exit }' "$out.list")
+			[ -n "$found" ] || found=$(awk -v n="$name" '$1 == n { print; exit }' "$out.rig")
 			if [ -z "$found" ]; then
 				[ -n "$(selftest_path "$name")" ] \
 					|| die "unknown test '$name': not in $(basename "$LIST"), not a rig self-test (tools/rig/selftests/rig-tests.list) and not a KVM selftest of TREE"
@@ -168,6 +245,7 @@ resolve_tests() {
 			parse_line "TESTS" "$found" >>"$out"
 		done
 	fi
+	rm -f "$out.list" "$out.rig"
 	# stock-only tests are not run on the debug kernel; they are reported as skipped.
 	: >"$out.not-run"
 	if [ "$KERNEL" = debug ]; then
@@ -180,42 +258,20 @@ resolve_tests() {
 	[ -z "$dup" ] || die "test '$dup' is listed twice"
 }
 
-# The modules of build/modules/<release>/ must be built for the kernel the rig boots and from
-# TREE's HEAD; if they are stale, rebuild them (make modules) once. OUT and BUILD_DIR (as for
-# make modules) keep the modules of another tree (a fixture series) apart.
+# The KVM modules for the kernel the rig boots, from TREE: tools/build.sh brings TREE up to date
+# with SERIES, decides whether the modules are current (and builds them if not) and checks their
+# vermagic; the rig only uses what it published. MODULES_OUT and BUILD_DIR (as for make modules)
+# keep the modules of another tree (a fixture series) apart.
 check_modules() {
-	local dir=${OUT:-$KIT_TOP/build/modules/$RIG_KREL} head rel tree
-	# TREE follows SERIES first, as for make modules: after a change to patches/, the rig must not
-	# run the modules and the selftests of the previous series (a tree with local work is kept).
-	"$KIT_TOP/tools/series.sh" ensure >&2 || die "TREE=$TREE could not be brought up to date with ${SERIES:-$KIT_TOP/patches}"
-	head=$(git -C "$TREE" rev-parse HEAD 2>/dev/null) || die "TREE=$TREE is not a git tree; run 'make tree' first"
-	if ! modules_fresh "$dir" "$head"; then
-		log "the KVM modules in $dir are missing or stale for TREE ($head); running make modules"
-		KDIR=$RIG_KDIR make -C "$KIT_TOP" modules >&2 || die "make modules failed"
-		head=$(git -C "$TREE" rev-parse HEAD)
-	fi
-	[ -f "$dir/BUILT-FOR" ] || die "no modules for $RIG_KREL in $dir after make modules (is RELEASE or KDIR set to another kernel?)"
-	rel=$(sed -n 's/^release=//p' "$dir/BUILT-FOR")
-	tree=$(sed -n 's/^tree=//p' "$dir/BUILT-FOR")
-	[ "$rel" = "$RIG_KREL" ] || die "module/kernel version mismatch: $dir/BUILT-FOR says release=$rel, the rig boots $RIG_KREL"
-	[ "$tree" = "$head" ] || die "module/tree mismatch: $dir was built from $tree, TREE is at $head; run 'make modules'"
-	local m vm
-	for m in kvm kvm-amd kvm-intel; do
-		[ -f "$dir/$m.ko" ] || die "$dir/$m.ko is missing; run 'make modules'"
-		vm=$(objcopy -O binary --only-section=.modinfo "$dir/$m.ko" /dev/stdout 2>/dev/null | tr '\0' '\n' | sed -n 's/^vermagic=//p')
-		case $vm in
-		"$RIG_KREL "*) ;;
-		*) die "module/kernel version mismatch: $m.ko has vermagic '$vm', the rig boots $RIG_KREL" ;;
-		esac
+	local dir=${MODULES_OUT:-$KIT_TOP/build/modules/$RIG_KREL} m
+	KDIR=$RIG_KDIR MODULES_OUT=$dir "$KIT_TOP/tools/build.sh" >&2 \
+		|| die "the KVM modules for $RIG_KREL could not be built (tools/build.sh)"
+	[ "$(built_for_get "$dir" release)" = "$RIG_KREL" ] \
+		|| die "module/kernel version mismatch: $dir/BUILT-FOR says release=$(built_for_get "$dir" release), the rig boots $RIG_KREL"
+	for m in $KIT_MODULES; do
+		[ -f "$dir/$m.ko" ] || die "$dir/$m.ko is missing after tools/build.sh"
 	done
 	MODDIR=$dir
-}
-
-modules_fresh() {
-	local dir=$1 head=$2
-	[ -f "$dir/BUILT-FOR" ] || return 1
-	[ "$(sed -n 's/^tree=//p' "$dir/BUILT-FOR")" = "$head" ] || return 1
-	[ "$(sed -n 's/^release=//p' "$dir/BUILT-FOR")" = "$RIG_KREL" ]
 }
 
 # Rig kernel modules (tools/rig/selftests/kmod/NAME.c), built against the stock kernel's headers.
@@ -249,7 +305,7 @@ make_initramfs() {
 	cp "$(buildroot path)/bin/busybox" "$stage/bin/busybox"
 	# Without debug info: 48 MB less to unpack and load (it matters in Bochs).
 	local m
-	for m in kvm kvm-amd kvm-intel; do
+	for m in $KIT_MODULES; do
 		strip --strip-debug -o "$stage/modules/$m.ko" "$MODDIR/$m.ko" || die "could not strip $m.ko"
 	done
 	# The kernel's own modules that ours need, unless that kernel has them built in.
@@ -263,12 +319,13 @@ make_initramfs() {
 	{
 		echo "EMU=$EMU"
 		echo "MODULES='${mods# }'"
+		echo "TEST_CPUS_DEFAULT=$TEST_CPUS_DEFAULT"
 		echo "$GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
 	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base.
 	if cut -d'|' -f3 "$tsv" | grep -Eq '(^|,)base-kvm(=[^,]*)?(,|$)'; then
 		mkdir -p "$stage/modules-base"
-		for m in kvm kvm-amd kvm-intel; do
+		for m in $KIT_MODULES; do
 			guest_module "$m" "$stage/modules-base/$m.ko.full" \
 				|| die "the $KERNEL kernel has $m built in: base-kvm needs it as a module"
 			strip --strip-debug -o "$stage/modules-base/$m.ko" "$stage/modules-base/$m.ko.full" \
@@ -280,10 +337,13 @@ make_initramfs() {
 	mkdir -p "$stage/rig"
 	cat >"$stage/rig/with-module" <<'EOS'
 #!/bin/sh
-# with-module NAME PROG [ARGS...]: load /rig/NAME.ko unless it is loaded, then run PROG.
+# with-module NAME PROG [ARGS...]: load /rig/NAME.ko unless it is loaded, then run PROG. The
+# module's parameters are PARAMS_NAME of /etc/vmtest.conf (rig_nopage: its pool).
 m=$1
 shift
-grep -q "^$m " /proc/modules || insmod "/rig/$m.ko" || { echo "with-module: insmod $m.ko failed"; exit 1; }
+. /etc/vmtest.conf
+eval "p=\${PARAMS_$m:-}"
+grep -q "^$m " /proc/modules || insmod "/rig/$m.ko" $p || { echo "with-module: insmod $m.ko $p failed"; exit 1; }
 exec "$@"
 EOS
 	chmod +x "$stage/rig/with-module"
@@ -326,6 +386,8 @@ parse_results() {
 	: >"$RESULTS/results"
 	local expected=(boot) n status secs reason line died="" last
 	while IFS='|' read -r n _; do expected+=("$n"); done <"$tsv"
+	# The runner's last pseudo-test: the kernel log after the last test (tools/rig/init).
+	expected+=(shutdown)
 	for n in "${expected[@]}"; do
 		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | head -n1 || true)
 		if [ -n "$line" ]; then
@@ -383,21 +445,45 @@ parse_results() {
 	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"
 }
 
+# The baseline the run is compared with, into BASELINE: VMTEST_BASELINE, else
+# baseline-<emu>-<kernel>.txt when the kernel has one of its own, else baseline-<emu>.txt
+# (measured on the stock kernel; on the debug kernel its stock-only tests are not compared).
+baseline_file() {
+	BASELINE=${VMTEST_BASELINE:-$RIG_DIR/baseline-$EMU-$KERNEL.txt}
+	[ -n "${VMTEST_BASELINE:-}" ] || [ -f "$BASELINE" ] || BASELINE=$RIG_DIR/baseline-$EMU.txt
+	[ -f "$BASELINE" ] || die "no baseline to compare the $EMU results with ($BASELINE)"
+}
+
+# tools/rig/baseline.sh: a test that passed in the baseline and skips now fails (unless
+# may-skip=); when the whole list ran, one that has no result fails too. A TESTS= subset, or
+# another list (VMTEST_LIST) without a VMTEST_BASELINE of its own, is compared test by test.
+compare_baseline() {
+	local full=()
+	if [ -z "${TESTS:-}" ] && { [ -z "${VMTEST_LIST:-}" ] || [ -n "${VMTEST_BASELINE:-}" ]; }; then
+		full=(--full)
+	fi
+	"$RIG_DIR/baseline.sh" "${full[@]}" --exempt "$WORK/not-run" "$BASELINE" "$WORK/tests.tsv" \
+		"$RESULTS/results" >"$WORK/results.new" || die "could not compare the results with $BASELINE"
+	mv "$WORK/results.new" "$RESULTS/results"
+	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"
+	log "results compared with $BASELINE (${full[*]:-the tests that ran})"
+}
+
 report() {
 	local p=0 f=0 s=0 n status secs reason
 	while IFS=$'\t' read -r n status secs reason; do
 		case $status in
-		ok) p=$((p + 1)); printf 'ok      %-44s %6ss\n' "$EMU/$n" "$secs" ;;
-		xfail) p=$((p + 1)); printf 'ok      %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason" ;;
-		skip) s=$((s + 1)); printf 'skip    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason" ;;
-		*) f=$((f + 1)); printf 'FAIL    %-44s %6ss  %s\n' "$EMU/$n" "$secs" "$reason"
+		ok) p=$((p + 1)); result_line ok "$EMU/$n" "$secs" ;;
+		xfail) p=$((p + 1)); result_line ok "$EMU/$n" "$secs" "$reason" ;;
+		skip) s=$((s + 1)); result_line skip "$EMU/$n" "$secs" "$reason" ;;
+		*) f=$((f + 1)); result_line FAIL "$EMU/$n" "$secs" "$reason"
 		   [ -s "$RESULTS/tests/$n.log" ] && echo "        (log: $RESULTS/tests/$n.log)" ;;
 		esac
 	done <"$RESULTS/results"
-	printf 'passed=%s\nfailed=%s\nskipped=%s\nemu=%s\nkernel=%s\nwall=%s\nemu_wall=%s\n' "$p" "$f" "$s" "$EMU" "$KERNEL" \
-		"$(( $(date +%s) - START ))" "${EMU_WALL:-0}" >"$RESULTS/summary"
+	summary_write "$RESULTS/summary" "$p" "$f" "$s" "emu=$EMU" "kernel=$KERNEL" "cpus=$BOOT_CPUS" \
+		"wall=$(( $(date +%s) - START ))" "emu_wall=${EMU_WALL:-0}"
 	echo "vmtest $EMU took $(( $(date +%s) - START ))s; results in $RESULTS"
-	if [ "$s" -gt 0 ]; then echo "$p passed, $f failed, $s skipped"; else echo "$p passed, $f failed"; fi
+	closing_line "$p" "$f" "$s"
 	[ "$f" -eq 0 ]
 }
 
@@ -455,7 +541,7 @@ run_emulator() {
 	if [ "$EMU" = qemu ]; then
 		"$RIG_DIR/qemu.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
 	else
-		"$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
+		BOCHS_CPUS=$BOOT_CPUS "$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
 	fi
 	RIG_EMU_PID=$!
 	set +m
@@ -473,7 +559,7 @@ run_emulator() {
 # TERM, die of the signal after that, so that a caller (the both-emulators loop, make, check.sh)
 # stops too instead of going on.
 rig_cleanup() {
-	rm -f "$RIG_TSV" "$RIG_TSV.not-run"
+	rm -f "$RIG_TSV" "$RIG_TSV.not-run" "$RIG_TSV.list" "$RIG_TSV.rig"
 	[ -z "$RIG_EMU_PID" ] || kill -TERM -- "-$RIG_EMU_PID" 2>/dev/null || true
 }
 rig_signal() { # SIGNAL
@@ -495,6 +581,7 @@ main() {
 	trap 'rig_signal TERM' TERM
 	trap 'rig_signal HUP' HUP
 	resolve_tests "$tsv"
+	baseline_file
 	RESULTS=${RESULTS:-$KIT_TOP/build/vmtest/$EMU-$(date +%Y%m%d-%H%M%S)}
 	RESULTS=$(realpath -m "$RESULTS")
 	rm -rf "$RESULTS"
@@ -503,12 +590,22 @@ main() {
 	mkdir -p "$WORK" "$KIT_LOGS"
 	mv "$tsv" "$WORK/tests.tsv"
 	mv "$tsv.not-run" "$WORK/not-run"
-	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0
+	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0 n nopage=0
+	BOOT_CPUS=${TEST_CPUS_DEFAULT:-$MAX_CPUS}
+	local need=1
 	while IFS='|' read -r name tmo opts prog kmod args; do
 		total=$((total + tmo))
+		n=$(echo ",$opts," | sed -n 's/.*,cpus=\([0-9]*\),.*/\1/p')
+		[ -z "$n" ] || [ "$n" -le "$need" ] || need=$n
+		[ -z "$n" ] || [ "$n" -le "$BOOT_CPUS" ] || BOOT_CPUS=$n
 		[ -z "$kmod" ] || kmods+=("$kmod")
+		[ "$kmod" != rig_nopage ] || nopage=1
 		if [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
 	done <"$WORK/tests.tsv"
+	if [ "$nopage" = 1 ]; then
+		EXTRA_CMDLINE="${EXTRA_CMDLINE:+$EXTRA_CMDLINE }mem=${NOPAGE_LIMIT_MB}M"
+		GUEST_PARAMS+=$'\n'"PARAMS_rig_nopage='base=$(printf '%#x' $((NOPAGE_LIMIT_MB << 20))) size=$(printf '%#x' $((NOPAGE_POOL_MB << 20)))'"
+	fi
 	rig_kernel "$KERNEL"
 	check_modules
 	[ ${#progs[@]} -eq 0 ] || testdir=$("$RIG_DIR/build-tests.sh" "${progs[@]}")
@@ -517,15 +614,27 @@ main() {
 	# 115200 baud: at the default 9600 the console drains ~1 KB per guest second, and a run
 	# that ends quickly would power off with its results still queued in the tty.
 	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE${VMTEST_CMDLINE:+ $VMTEST_CMDLINE}"
+	# A run with a cpus=N test (N >= 2): CPUs 1..N-1 have no scheduler tick while they run one
+	# task, so a vCPU running L2 there leaves the guest only when something kicks it (a lost kick
+	# shows; with the tick it would be hidden within a few ms). CPU 0 keeps the housekeeping.
+	[ "$need" -lt 2 ] || cmdline="$cmdline nohz_full=1-$((need - 1))"
+	# Bochs with two CPUs misses wake-ups from MWAIT: MONITOR invalidates the other CPUs' TLB
+	# entries with the monitored physical address taken for a linear one, so a CPU that already
+	# holds a direct write pointer to the page sets TIF_NEED_RESCHED there without waking the
+	# sleeper (Linux sends no IPI to a CPU that polls in mwait_idle). Seen as "workqueue lockup,
+	# cpu=1 is busy ... idling at mwait_idle" and a soft lockup in smp_call_function_many_cond on
+	# the debug kernel. HLT idle makes every wake-up an IPI (Documentation/bochs.md).
+	if [ "$EMU" = bochs ] && [ "$BOOT_CPUS" -ge 2 ]; then cmdline="$cmdline idle=halt"; fi
 	local limit=$((BOOT_SECS * SCALE + total + 30))
 	# Bochs is built on first use (tools/bochs/build.sh, cached): before the boot, not in it.
 	if [ "$EMU" = bochs ]; then
 		"$KIT_TOP/tools/bochs/build.sh" >/dev/null || die "could not build Bochs (tools/bochs/build.sh)"
 	fi
-	log "booting $RIG_KREL in $EMU with $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s, at most ${STALL_SECS}s without progress (console: $RESULTS/serial.log)"
+	log "booting $RIG_KREL in $EMU with $BOOT_CPUS CPU(s) and $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s, at most ${STALL_SECS}s without progress (console: $RESULTS/serial.log)"
 	run_emulator "$limit" "$cmdline" || rc=$?
 	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"
 	parse_results "$WORK/tests.tsv" "$rc"
+	compare_baseline
 	report
 }
 

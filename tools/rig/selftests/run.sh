@@ -4,7 +4,8 @@
 #   tools/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
 # Boots once with TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail
-# rig-xfail-passes rig-quiet rig-stall" and VMTEST_STALL_SECS=45, and checks that:
+# rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-stall" and VMTEST_STALL_SECS=45,
+# and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
 #   - rig-hang (sleeps forever, 5 s timeout) FAILED with a TIMEOUT, and was killed in time;
 #   - rig-true, after the hang, passed (the run goes on after a killed test);
@@ -13,11 +14,31 @@
 #     rig-kvm-back, after it, on ours again;
 #   - rig-xfail (listed xfail=TEXT, fails with TEXT) is reported ok, rig-xfail-passes (listed
 #     xfail, passes) FAILED;
+#   - rig-smp (two threads pinned to CPU 0 and CPU 1 hand a word back and forth 100000 times,
+#     spinning) passed, and rig-smp-one-cpu (the same with both threads on CPU 0) failed as it
+#     must (xfail): the host has two CPUs that run at the same time (cpus=2 boots Bochs with two);
+#   - rig-l2-kick (an L2 guest spinning on CPU 1, forced out 32 times by a signal from CPU 0:
+#     KVM_EXIT_INTR in guest mode, rescheduling IPIs counted, median latency below a tick) passed;
+#   - rig-nopage-refuse-ram and rig-nopage-refuse-hole (rig_nopage.ko given RAM the kernel
+#     manages, and an address that is not RAM) failed to load as they must (xfail), with the
+#     module's reasons in the kernel log; rig-nopage (/dev/rig_nopage: no struct pages, above
+#     mem=) and rig-pfnmap-pages (/dev/rig_pfnmap_pages: struct pages) passed, and rig-nopage-wrong
+#     (the no-struct-page expectations on /dev/rig_pfnmap_pages) failed as it must (xfail);
 #   - rig-quiet (silent for 60 s) passed: the guest's "# vmtest-alive" lines kept the host's
 #     progress watchdog off;
 #   - rig-stall (freezes the guest: no output, no power off) FAILED, stopped by the host's
 #     progress watchdog 45-60 s after the guest's last line, long before the boot's own limit;
-#   - vmtest.sh exited non-zero and wrote failed=4 to RESULTS/summary;
+#   - shutdown (the kernel log check after the last test) FAILED as not reached: the guest froze;
+#   - rig-modparams ran on our modules reloaded with kvm.halt_poll_ns=12345, rig-modparams-back
+#     found the boot's value again, and rig-modparams-bogus (a parameter kvm.ko does not have)
+#     FAILED without running ("module parameter not in effect");
+#   - vmtest.sh exited non-zero and wrote failed=6 to RESULTS/summary;
+# then boots again with TESTS="rig-true rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
+# rig-warn-late" and a baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed)
+# and checks that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
+# with another text) FAILED, rig-skips (skips, passed in the baseline) FAILED, rig-may-skip (the
+# same with may-skip=) is a skip, rig-warn-late (a module whose delayed work WARNs 2 s after its
+# load) passed and shutdown FAILED with that WARNING, and failed=4;
 # and that bad input is refused before anything boots: an unknown test name, an unknown
 # emulator, an unknown kernel, a test program that does not build.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
@@ -27,12 +48,14 @@ TOP=$(cd "$RIG/../.." && pwd)
 EMU=${1:-${EMU:-qemu}}
 OUT=${RESULTS:-$TOP/build/vmtest/rig-selftest-$EMU}
 passed=0 failed=0
+# shellcheck source=../../lib/results.sh
+. "$TOP/tools/lib/results.sh"
 
 check() { # NAME CONDITION-RESULT(0/1) DETAIL
 	if [ "$2" -eq 0 ]; then
-		passed=$((passed + 1)); echo "ok      rig-selftest/$1"
+		passed=$((passed + 1)); result_line ok "rig-selftest/$1"
 	else
-		failed=$((failed + 1)); echo "FAIL    rig-selftest/$1  $3"
+		failed=$((failed + 1)); result_line FAIL "rig-selftest/$1" "" "$3"
 	fi
 }
 
@@ -59,10 +82,12 @@ refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=r
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
-check summary-failed-4 "$(grep -qx 'failed=4' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
+check summary-failed-6 "$(grep -qx 'failed=6' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
+# The guest froze in rig-stall: its last check, shutdown, never came.
+check shutdown-not-reached "$([ "$(field shutdown 2)" = FAIL ] && field shutdown 4 | grep -q 'not reached'; echo $?)" "shutdown: $(field shutdown 2) $(field shutdown 4)"
 check warn-fails "$([ "$(field rig-warn 2)" = FAIL ]; echo $?)" "rig-warn: $(field rig-warn 2)"
 check warn-quoted "$(field rig-warn 4 | grep -q 'WARNING: .*rig_warn'; echo $?)" "reason: $(field rig-warn 4)"
 check hang-times-out "$(field rig-hang 4 | grep -q 'TIMEOUT'; echo $?)" "rig-hang: $(field rig-hang 2) $(field rig-hang 4)"
@@ -74,6 +99,17 @@ check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
 check xfail-passing-fails "$(field rig-xfail-passes 4 | grep -q 'must fail'; echo $?)" "rig-xfail-passes: $(field rig-xfail-passes 2) $(field rig-xfail-passes 4)"
+check smp-handshake "$([ "$(field rig-smp 2)" = ok ]; echo $?)" "rig-smp: $(field rig-smp 2) $(field rig-smp 4)"
+check smp-one-cpu-fails "$([ "$(field rig-smp-one-cpu 2)" = xfail ] && field rig-smp-one-cpu 4 | grep -q 'handshake incomplete'; echo $?)" "rig-smp-one-cpu: $(field rig-smp-one-cpu 2) $(field rig-smp-one-cpu 4)"
+check l2-kicked-out "$([ "$(field rig-l2-kick 2)" = ok ]; echo $?)" "rig-l2-kick: $(field rig-l2-kick 2) $(field rig-l2-kick 4)"
+check nopage-refuses-ram "$([ "$(field rig-nopage-refuse-ram 2)" = xfail ] && grep -q 'rig_nopage: .* intersects System RAM' "$OUT/tests/rig-nopage-refuse-ram.log" && grep -q 'rig_nopage: pfn 0x100 has a struct page (pfn_valid)' "$OUT/tests/rig-nopage-refuse-ram.log"; echo $?)" "rig-nopage-refuse-ram: $(field rig-nopage-refuse-ram 2) $(field rig-nopage-refuse-ram 4) (the kernel log must say why)"
+check nopage-refuses-hole "$([ "$(field rig-nopage-refuse-hole 2)" = xfail ] && grep -q 'rig_nopage: .* is not RAM in the firmware memory map' "$OUT/tests/rig-nopage-refuse-hole.log"; echo $?)" "rig-nopage-refuse-hole: $(field rig-nopage-refuse-hole 2) $(field rig-nopage-refuse-hole 4) (the kernel log must say why)"
+check nopage-no-struct-pages "$([ "$(field rig-nopage 2)" = ok ]; echo $?)" "rig-nopage: $(field rig-nopage 2) $(field rig-nopage 4)"
+check pfnmap-pages-struct-pages "$([ "$(field rig-pfnmap-pages 2)" = ok ]; echo $?)" "rig-pfnmap-pages: $(field rig-pfnmap-pages 2) $(field rig-pfnmap-pages 4)"
+check nopage-wrong-fails "$([ "$(field rig-nopage-wrong 2)" = xfail ] && field rig-nopage-wrong 4 | grep -q 'has a struct page'; echo $?)" "rig-nopage-wrong: $(field rig-nopage-wrong 2) $(field rig-nopage-wrong 4)"
+check modparams-loaded "$([ "$(field rig-modparams 2)" = ok ]; echo $?)" "rig-modparams: $(field rig-modparams 2) $(field rig-modparams 4)"
+check modparams-back "$([ "$(field rig-modparams-back 2)" = ok ]; echo $?)" "rig-modparams-back: $(field rig-modparams-back 2) $(field rig-modparams-back 4)"
+check modparams-bogus-fails "$([ "$(field rig-modparams-bogus 2)" = FAIL ] && field rig-modparams-bogus 4 | grep -q 'module parameter not in effect: kvm.no_such_param=1'; echo $?)" "rig-modparams-bogus: $(field rig-modparams-bogus 2) $(field rig-modparams-bogus 4)"
 check quiet-kept-alive "$([ "$(field rig-quiet 2)" = ok ]; echo $?)" "rig-quiet: $(field rig-quiet 2) $(field rig-quiet 4)"
 check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .*host watchdog'; echo $?)" "rig-stall: $(field rig-stall 2) $(field rig-stall 4)"
 # Stopped VMTEST_STALL_SECS (45) after the guest's last line, give or take the watchdog's 2 s
@@ -81,5 +117,22 @@ check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .
 n=$(field rig-stall 4 | sed -n 's/.*no progress from the guest for \([0-9]*\)s.*/\1/p')
 check stall-stopped-in-time "$([ -n "$n" ] && [ "$n" -ge 45 ] && [ "$n" -le 60 ]; echo $?)" "rig-stall stopped after ${n:-?}s without progress (VMTEST_STALL_SECS=45)"
 
-echo "$passed passed, $failed failed"
+# --- a second boot: honest counting ---
+# A baseline of its own (input, not output of this run): rig-skips and rig-may-skip passed there.
+COUNT=$OUT-count
+printf '%s\tok\t0\t\n' boot rig-skips rig-may-skip >"$COUNT.baseline"
+rc=0
+EMU=$EMU TESTS="rig-true rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
+cat "$COUNT.log"
+cfield() { OUT=$COUNT field "$@"; }
+check count-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
+check count-summary-failed-4 "$(grep -qx 'failed=4' "$COUNT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$COUNT/summary" 2>/dev/null)"
+check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield rig-xfail-skips 4 | grep -q 'skipped (exit 4), but it must fail'; echo $?)" "rig-xfail-skips: $(cfield rig-xfail-skips 2) $(cfield rig-xfail-skips 4)"
+check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep -q "not with 'expected failure'"; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
+check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep -q 'skipped, but it passed in'; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"
+check may-skip-skips "$([ "$(cfield rig-may-skip 2)" = skip ] && cfield rig-may-skip 4 | grep -qF '(may skip: rig self-test)'; echo $?)" "rig-may-skip: $(cfield rig-may-skip 2) $(cfield rig-may-skip 4)"
+check warn-late-passes "$([ "$(cfield rig-warn-late 2)" = ok ]; echo $?)" "rig-warn-late: $(cfield rig-warn-late 2) $(cfield rig-warn-late 4) (its WARN must come after its own check)"
+check shutdown-catches-late-warn "$([ "$(cfield shutdown 2)" = FAIL ] && cfield shutdown 4 | grep -q 'after the last test (rig-warn-late): WARNING: .*rig_warn_late'; echo $?)" "shutdown: $(cfield shutdown 2) $(cfield shutdown 4)"
+
+closing_line "$passed" "$failed" 0
 [ "$failed" -eq 0 ]

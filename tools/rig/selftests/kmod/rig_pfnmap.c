@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test-only helper for the rig: /dev/rig_pfnmap maps pages of a pool that this module
- * allocated at load time, with remap_pfn_range(). Such a mapping is VM_PFNMAP | VM_IO: KVM
- * finds the pfns through the page tables and cannot pin them (kvm_vcpu_map() refuses them
- * unless kvm.allow_unsafe_mappings=1), like memory a driver maps for userspace or RAM reserved
- * with memmap= and mapped from /dev/mem. The nested VMX tests use it as "unmanaged" L1 memory
- * (vmx_vapic_invalidation_test -m /dev/rig_pfnmap). File offset N * PAGE_SIZE is page N of
- * the pool; the pool is freed when the module is unloaded.
+ * Test-only helper for the rig: /dev/rig_pfnmap_pages maps pages of a pool that this module
+ * allocated at load time (alloc_pages(): RAM the kernel manages, with struct pages), with
+ * remap_pfn_range(). Such a mapping is VM_PFNMAP | VM_IO: KVM finds the pfns through the page
+ * tables and cannot pin them (kvm_vcpu_map() refuses them unless kvm.allow_unsafe_mappings=1),
+ * like memory a driver maps for userspace. The pages have struct pages, so kvm_vcpu_map() maps
+ * them with kmap(), never memremap(): RAM without struct pages is rig_nopage.c's pool
+ * (/dev/rig_nopage). The nested VMX tests use this pool as VM_PFNMAP L1 memory
+ * (vmx_vapic_invalidation_test -m /dev/rig_pfnmap_pages). File offset N * PAGE_SIZE is page N
+ * of the pool; the pool is freed when the module is unloaded.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
@@ -36,7 +38,7 @@ static const struct file_operations rig_pfnmap_fops = {
 
 static struct miscdevice rig_pfnmap_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
-	.name = "rig_pfnmap",
+	.name = "rig_pfnmap_pages",
 	.fops = &rig_pfnmap_fops,
 };
 
@@ -61,5 +63,5 @@ static void __exit rig_pfnmap_exit(void)
 
 module_init(rig_pfnmap_init);
 module_exit(rig_pfnmap_exit);
-MODULE_DESCRIPTION("vmtest rig: VM_PFNMAP memory for KVM tests");
+MODULE_DESCRIPTION("vmtest rig: VM_PFNMAP memory with struct pages for KVM tests");
 MODULE_LICENSE("GPL");
