@@ -69,8 +69,9 @@ export:
 export-check:
 	@tools/series.sh export-check
 
+# TREE's default is defined once, in tools/lib/common.sh; the same default here for rm.
 reset-tree:
-	rm -rf -- "$(TREE)"
+	rm -rf -- "$(or $(TREE),$(TOP)/build/linux)"
 
 dkms: tree
 	@tools/dkms.sh source
@@ -110,4 +111,4 @@ clean:
 		.tmp_versions Module.symvers modules.order
 
 distclean: clean
-	rm -rf -- "$(TREE)" build
+	rm -rf -- "$(or $(TREE),$(TOP)/build/linux)" build

@@ -84,7 +84,9 @@ main() {
 	# HEAD, with no change in it, for this target (its .config and Module.symvers: the debug
 	# kernel keeps its release when its configuration changes) and these flags.
 	BUILD_ID=$(build_id "$k")
-	if [ "$(built_for_get "$out" build)" = "$BUILD_ID" ] && [ -z "$(tree_changes)" ]; then
+	local m have=1
+	for m in $MODULES; do [ -f "$out/$m.ko" ] || have=0; done
+	if [ $have = 1 ] && [ "$(built_for_get "$out" build)" = "$BUILD_ID" ] && [ -z "$(tree_changes)" ]; then
 		log "modules for $krel in $out are current (tree $(git -C "$TREE" rev-parse --short HEAD))"
 		return 0
 	fi
@@ -112,11 +114,11 @@ main() {
 }
 
 # build_id KDIR: what the modules are made from: TREE's HEAD, the target's configuration and
-# symbol versions, W, the compiler mode.
+# symbol versions, the kit's Kbuild and sync step, W, the compiler mode.
 build_id() {
 	{
 		git -C "$TREE" rev-parse HEAD 2>/dev/null || echo unknown
-		sha256sum "$1/.config" "$1/Module.symvers" | cut -d' ' -f1
+		sha256sum "$1/.config" "$1/Module.symvers" "$KIT_TOP/Kbuild" "$KIT_TOP/tools/sync.sh" | cut -d' ' -f1
 		echo "W=${W:-} USE_BUILDROOT=$USE_BUILDROOT"
 	} | sha256sum | cut -c1-16
 }

@@ -127,6 +127,9 @@ install_target_headers() {
 case ${1:-} in
 path) echo "$BUILDROOT" ;;
 ensure)
+	# The kit's host packages, also when the build root is cached (a package added to
+	# HOST_PACKAGES later, e.g. shellcheck, must arrive on machines that have the root).
+	host_deps
 	if [ ! -x "$BUILDROOT/usr/bin/gcc-14" ]; then
 		need_root "creating the build root"	# before anything is written to the cache
 		cache_lock buildroot

@@ -3,13 +3,12 @@
 #
 #   tools/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
-# Boots once with TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail
+# Boots once with TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail
 # rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-stall" and VMTEST_STALL_SECS=45,
 # and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
 #   - rig-hang (sleeps forever, 5 s timeout) FAILED with a TIMEOUT, and was killed in time;
 #   - rig-true, after the hang, passed (the run goes on after a killed test);
-#   - rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed;
 #   - rig-base-kvm ran on the booted kernel's own KVM modules with allow_unsafe_mappings=1, and
 #     rig-kvm-back, after it, on ours again;
 #   - rig-xfail (listed xfail=TEXT, fails with TEXT) is reported ok, rig-xfail-passes (listed
@@ -33,9 +32,10 @@
 #     found the boot's value again, and rig-modparams-bogus (a parameter kvm.ko does not have)
 #     FAILED without running ("module parameter not in effect");
 #   - vmtest.sh exited non-zero and wrote failed=6 to RESULTS/summary;
-# then boots again with TESTS="rig-true rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
+# then boots again (on Bochs with one CPU: no cpus=2 test) with TESTS="rig-true rig-irqoff rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
 # rig-warn-late" and a baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed)
-# and checks that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
+# and checks that rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that
+# rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
 # with another text) FAILED, rig-skips (skips, passed in the baseline) FAILED, rig-may-skip (the
 # same with may-skip=) is a skip, rig-warn-late (a module whose delayed work WARNs 2 s after its
 # load) passed and shutdown FAILED with that WARNING, and failed=4;
@@ -82,7 +82,7 @@ refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=r
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-irqoff rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check summary-failed-6 "$(grep -qx 'failed=6' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
@@ -94,7 +94,6 @@ check hang-times-out "$(field rig-hang 4 | grep -q 'TIMEOUT'; echo $?)" "rig-han
 secs=$(field rig-hang 3)
 check hang-killed-in-time "$(awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 4 && s < 15) }'; echo $?)" "rig-hang took ${secs}s (timeout 5s)"
 check run-goes-on "$([ "$(field rig-true 2)" = ok ]; echo $?)" "rig-true: $(field rig-true 2) $(field rig-true 4)"
-check irqoff-forced-out "$([ "$(field rig-irqoff 2)" = ok ]; echo $?)" "rig-irqoff: $(field rig-irqoff 2) $(field rig-irqoff 4)"
 check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base-kvm: $(field rig-base-kvm 2) $(field rig-base-kvm 4)"
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
@@ -122,11 +121,15 @@ check stall-stopped-in-time "$([ -n "$n" ] && [ "$n" -ge 45 ] && [ "$n" -le 60 ]
 COUNT=$OUT-count
 printf '%s\tok\t0\t\n' boot rig-skips rig-may-skip >"$COUNT.baseline"
 rc=0
-EMU=$EMU TESTS="rig-true rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-true rig-irqoff rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
 cat "$COUNT.log"
 cfield() { OUT=$COUNT field "$@"; }
 check count-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check count-summary-failed-4 "$(grep -qx 'failed=4' "$COUNT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$COUNT/summary" 2>/dev/null)"
+# One CPU on Bochs in this boot: there rig-irqoff catches an emulator that loses host
+# interrupts while a guest runs with IF=0 (with two CPUs it passed on such a Bochs; rig-l2-kick
+# catches that one there). QEMU always has three CPUs.
+check irqoff-forced-out "$([ "$(cfield rig-irqoff 2)" = ok ] && { [ "$EMU" != bochs ] || grep -qx 'cpus=1' "$COUNT/summary"; }; echo $?)" "rig-irqoff: $(cfield rig-irqoff 2) $(cfield rig-irqoff 4); $(grep cpus= "$COUNT/summary" 2>/dev/null)"
 check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield rig-xfail-skips 4 | grep -q 'skipped (exit 4), but it must fail'; echo $?)" "rig-xfail-skips: $(cfield rig-xfail-skips 2) $(cfield rig-xfail-skips 4)"
 check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep -q "not with 'expected failure'"; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
 check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep -q 'skipped, but it passed in'; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"
