@@ -32,12 +32,12 @@
 #     found the boot's value again, and rig-modparams-bogus (a parameter kvm.ko does not have)
 #     FAILED without running ("module parameter not in effect");
 #   - vmtest.sh exited non-zero and wrote failed=6 to RESULTS/summary;
-# then boots again (on Bochs with one CPU: no cpus=2 test) with TESTS="rig-true rig-irqoff rig-virq-masked rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
-# rig-warn-late" and a baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed)
-# and checks that rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that
-# rig-virq-masked (a virtual interrupt pending with IF=0 while host interrupts arrive) passed on
-# Bochs and skipped on QEMU, that
-# rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
+# then boots again (on Bochs with one CPU: no cpus=2 test) with TESTS="rig-true rig-irqoff
+# rig-virq-masked rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" and a
+# baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed) and checks that
+# rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that rig-virq-masked (a
+# virtual interrupt pending with IF=0 while host interrupts arrive) passed on Bochs and skipped
+# on QEMU, that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
 # with another text) FAILED, rig-skips (skips, passed in the baseline) FAILED, rig-may-skip (the
 # same with may-skip=) is a skip, rig-warn-late (a module whose delayed work WARNs 2 s after its
 # load) passed and shutdown FAILED with that WARNING, and failed=4;
