@@ -98,7 +98,7 @@ gates:
 	@tools/gates/run.sh $(GATES)
 
 kernel:
-	@tools/gates/kernel.sh $(or $(FLAVOUR),debug)
+	@tools/kernel/build.sh $(or $(FLAVOUR),debug)
 
 gates-baseline:
 	@tools/gates/warnings.sh baseline

@@ -6,7 +6,7 @@
 #   tools/check.sh SUITE...   only these suites: kit, gates, gate-tests, rig, vmtest
 #
 # kit: the build kit (tools/tests/kit); gates: the maintainer gates on patches/; gate-tests: the
-# gates' own tests on the fixture series (tools/gates/tests), the sleeping fixture caught by the
+# gates' own tests on the fixture series (tools/tests/gates), the sleeping fixture caught by the
 # debug kernel among them; rig: the rig's self-tests (tools/tests/rig); vmtest: the KVM selftests
 # in the rig, for every emulator of VMTEST_EMUS (default "qemu bochs") and kernel of
 # VMTEST_KERNELS (default "stock debug").
@@ -45,7 +45,7 @@ run_test() {
 run_suite_dir() {
 	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t
 	for t in "$dir"/*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		run_test "$suite" "$t"
 	done
 }
@@ -77,7 +77,7 @@ for s in "${suites[@]}"; do
 	kit|rig) run_suite_dir "$s" ;;
 	gates)
 		[ ! -x "$KIT_TOP/tools/gates/run.sh" ] || run_external gates "$KIT_TOP/tools/gates/run.sh" ;;
-	gate-tests) run_suite_dir "$s" "$KIT_TOP/tools/gates/tests" ;;
+	gate-tests) run_suite_dir "$s" "$KIT_TOP/tools/tests/gates" ;;
 	vmtest)
 		if [ -x "$KIT_TOP/tools/rig/vmtest.sh" ]; then
 			for emu in ${VMTEST_EMUS:-qemu bochs}; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gate "bisect": every patch of SERIES builds on its own. The patches are applied one at a time
 # (git am) onto the base in a scratch clone; after each one every KVM object is compiled with
-# the project configuration (tools/kconfig/kvm.config: TDX, SEV, Hyper-V, Xen, SMM, ... and
+# the project configuration (tools/kernel/kvm.config: TDX, SEV, Hyper-V, Xen, SMM, ... and
 # KVM_WERROR) and W=1, and the KVM selftests are built when the series touches what they are
 # built from. The builds are incremental (one output directory for the whole series).
 #

@@ -2,7 +2,7 @@
 # Helpers shared by the maintainer gates (tools/gates/*.sh). Source after tools/lib/common.sh.
 
 GATES_DIR=$KIT_TOP/tools/gates
-KCONFIG_DIR=$KIT_TOP/tools/kconfig
+KCONFIG_DIR=$KIT_TOP/tools/kernel
 # shellcheck source=pins.conf
 . "$GATES_DIR/pins.conf"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # (Re)generate the gates' fixture series, tools/fixtures/gates-*/, as real git format-patch
 # output: commits in a scratch clone of the base, the branch description as the cover letter,
-# then tools/series.sh export. Test data for tools/gates/tests/, never part of patches/.
+# then tools/series.sh export. Test data for tools/tests/gates/, never part of patches/.
 #
 #   tools/gates/make-fixtures.sh [bisect|sparse|sleep]...    default: all three
 #

@@ -27,7 +27,7 @@ SELFTESTS_OUT=$GATES_WORK/obj-selftests
 patches=$(gate_patches)
 [ -n "$patches" ] || die "the series ($SERIES) has no patches"
 base_info
-cfg=$("$KIT_TOP/tools/gates/kernel.sh" config stock)
+cfg=$("$KIT_TOP/tools/kernel/build.sh" config stock)
 checker_tools
 
 key=$({

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The one result format of the kit: every runner (tools/check.sh, tools/gates/run.sh,
-# tools/rig/vmtest.sh, tools/rig/selftests/run.sh) prints its tests and its totals with these, and
+# tools/rig/vmtest.sh, tools/tests/rig/selftests/run.sh) prints its tests and its totals with these, and
 # leaves its counts in a summary file with them. It needs nothing else of the kit.
 #
 #   result_line ok|FAIL|skip NAME [SECONDS] [REASON]

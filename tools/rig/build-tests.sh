@@ -2,7 +2,7 @@
 # Build static KVM selftests from TREE for the rig, inside the build root.
 #
 #   tools/rig/build-tests.sh PROG...    PROG as in Makefile.kvm ("x86/state_test"), "rig/NAME"
-#                                       for a rig self-test in tools/rig/selftests/, or
+#                                       for a rig self-test in tools/tests/rig/selftests/, or
 #                                       "bench/NAME" for a benchmark in tools/bench/
 #
 # Prints the output directory; PROG's binary is DIR/PROG. Objects live in a cache directory
@@ -44,11 +44,11 @@ in_root_make() {
 			make -s -C "$tree" O="$dir/hdr-obj" INSTALL_HDR_PATH="$dir/hdr/usr" ARCH=x86_64 \
 				HOSTCC="$cc" headers_install
 		fi
-		make -C "$kvm" -f Makefile -f "$rigdir/selftests/rig.mk" \
+		make -C "$kvm" -f Makefile -f "$rigdir/rig.mk" \
 			OUTPUT="$dir/out" CC="$cc" EXTRA_CFLAGS=-static LDLIBS=-ldl \
 			LIBVFIO_O= LIBVFIO_O_DIRS= \
 			KHDR_INCLUDES="-isystem $dir/hdr/usr/include" LINUX_HDR_PATH="$dir/hdr/usr/include/" \
-			RIG_SRC="$rigdir/selftests" BENCH_SRC="$rigdir/../bench" "$@"
+			RIG_SRC="$rigdir/../tests/rig/selftests" BENCH_SRC="$rigdir/../bench" "$@"
 	' _ "$TREE" "$dir" "$kvm" "$RIG_CC" "$RIG_DIR" "$@"
 }
 

@@ -88,7 +88,7 @@ kernel_dir() {
 # rig_kernel stock|debug: the kernel the rig boots. Sets RIG_KREL (its release), RIG_VMLINUZ,
 # RIG_MODROOT (a directory holding lib/modules/$RIG_KREL with its own modules) and RIG_KDIR (the
 # KDIR our modules are built against; empty for the stock kernel, whose headers are the default
-# target). The debug kernel is the project's own build (tools/gates/kernel.sh debug), made on
+# target). The debug kernel is the project's own build (tools/kernel/build.sh debug), made on
 # first use and cached.
 rig_kernel() {
 	local dir
@@ -98,7 +98,7 @@ rig_kernel() {
 		RIG_KREL=$TARGET_KREL RIG_VMLINUZ=$dir/vmlinuz RIG_MODROOT=$dir RIG_KDIR=
 		;;
 	debug)
-		dir=$("$KIT_TOP/tools/gates/kernel.sh" debug) || die "the debug kernel could not be built (tools/gates/kernel.sh debug)"
+		dir=$("$KIT_TOP/tools/kernel/build.sh" debug) || die "the debug kernel could not be built (tools/kernel/build.sh debug)"
 		RIG_KREL=$(cat "$dir/include/config/kernel.release")
 		RIG_VMLINUZ=$dir/arch/x86/boot/bzImage RIG_MODROOT=$dir/mod RIG_KDIR=$dir
 		[ -f "$RIG_VMLINUZ" ] && [ -d "$RIG_MODROOT/lib/modules/$RIG_KREL" ] \

@@ -10,7 +10,7 @@
 #   TESTS="a b"         test names (default: every test of tools/rig/tests-$EMU.list); a name is
 #                       a selftest's program name (state_test), or a rig self-test (rig-*)
 #   KERNEL=stock|debug  the kernel to boot (default stock: Debian's 7.3.4+deb13-amd64; debug: the
-#                       project's lockdep/KASAN/UBSAN kernel, tools/gates/kernel.sh debug, built
+#                       project's lockdep/KASAN/UBSAN kernel, tools/kernel/build.sh debug, built
 #                       on first use and cached)
 #   RESULTS=DIR         where results go (default build/vmtest/<emu>-<timestamp>; with both
 #                       emulators, DIR/<emu>)
@@ -99,7 +99,7 @@ bochs)
 	;;
 *) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
 esac
-# RAM the kernel does not manage (tools/rig/selftests/kmod/rig_nopage.c, /dev/rig_nopage): a run
+# RAM the kernel does not manage (tools/rig/kmod/rig_nopage.c, /dev/rig_nopage): a run
 # with a kmod=rig_nopage test boots with mem=NOPAGE_LIMIT_MB, a multiple of the 128 MiB memory
 # section (SECTION_SIZE_BITS 27), so that the RAM above it is in sections without any struct
 # page (pfn_valid() false); the module maps NOPAGE_POOL_MB of it from the limit up (base= and
@@ -110,7 +110,7 @@ if [ $((NOPAGE_LIMIT_MB % 128)) -ne 0 ] || [ $((NOPAGE_LIMIT_MB + NOPAGE_POOL_MB
 	die "NOPAGE_LIMIT_MB=$NOPAGE_LIMIT_MB: not a multiple of 128 MiB, or the pool does not fit below ${MEM_MB} MiB"
 fi
 LIST=${VMTEST_LIST:-$RIG_DIR/tests-$EMU.list}
-RIG_LIST=$RIG_DIR/selftests/rig-tests.list
+RIG_LIST=$KIT_TOP/tools/tests/rig/selftests/rig-tests.list
 
 # --- checks that come before anything is built or booted ---------------------------------------
 check_kernel() {
@@ -239,7 +239,7 @@ resolve_tests() {
 			[ -n "$found" ] || found=$(awk -v n="$name" '$1 == n { print; exit }' "$out.rig")
 			if [ -z "$found" ]; then
 				[ -n "$(selftest_path "$name")" ] \
-					|| die "unknown test '$name': not in $(basename "$LIST"), not a rig self-test (tools/rig/selftests/rig-tests.list) and not a KVM selftest of TREE"
+					|| die "unknown test '$name': not in $(basename "$LIST"), not a rig self-test (tools/tests/rig/selftests/rig-tests.list) and not a KVM selftest of TREE"
 				found=$name
 			fi
 			parse_line "TESTS" "$found" >>"$out"
@@ -274,9 +274,9 @@ check_modules() {
 	MODDIR=$dir
 }
 
-# Rig kernel modules (tools/rig/selftests/kmod/NAME.c), built against the stock kernel's headers.
+# Rig kernel modules (tools/rig/kmod/NAME.c), built against the stock kernel's headers.
 build_kmods() {
-	local names=("$@") src=$RIG_DIR/selftests/kmod key dir n
+	local names=("$@") src=$RIG_DIR/kmod key dir n
 	key=$( (cat "$src"/*.c "$src/Kbuild"; echo "$RIG_KREL") | sha256sum | cut -c1-12)
 	dir=$RIG_CACHE/kmod/$key
 	KMODDIR=$dir

@@ -1,6 +1,6 @@
 # Extra rules for the rig's own programs, read by make after the KVM selftests' Makefile
 # (tools/rig/build-tests.sh: make -C tools/testing/selftests/kvm -f Makefile -f rig.mk).
-# A program tools/rig/selftests/NAME.c is built as $(OUTPUT)/rig/NAME, a benchmark
+# A program tools/tests/rig/selftests/NAME.c is built as $(OUTPUT)/rig/NAME, a benchmark
 # tools/bench/NAME.c as $(OUTPUT)/bench/NAME, with the same flags and library as the upstream
 # tests.
 

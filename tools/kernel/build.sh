@@ -2,15 +2,15 @@
 # The project's own kernels, built from the base (never the series: the series changes only the
 # KVM modules, which are built out of tree against these), cached by configuration.
 #
-#   tools/gates/kernel.sh stock|debug          build if needed; print the O= directory
-#   tools/gates/kernel.sh config stock|debug   only configure and check; print the .config path
-#   tools/gates/kernel.sh path stock|debug     print the O= directory (no side effect)
+#   tools/kernel/build.sh stock|debug          build if needed; print the O= directory
+#   tools/kernel/build.sh config stock|debug   only configure and check; print the .config path
+#   tools/kernel/build.sh path stock|debug     print the O= directory (no side effect)
 #
-#   stock  the project configuration (tools/kconfig/kvm.config): every KVM option, KVM_WERROR
-#   debug  stock + tools/kconfig/debug.config: lockdep, KASAN, UBSAN, KFENCE, atomic-sleep, ...
+#   stock  the project configuration (tools/kernel/kvm.config): every KVM option, KVM_WERROR
+#   debug  stock + tools/kernel/debug.config: lockdep, KASAN, UBSAN, KFENCE, atomic-sleep, ...
 #
 # Configuration: x86_64_defconfig, then scripts/kconfig/merge_config.sh with the base tree's
-# kernel/configs/kvm_guest.config, tools/kconfig/base-trim.config, kvm.config [, debug.config],
+# kernel/configs/kvm_guest.config, tools/kernel/base-trim.config, kvm.config [, debug.config],
 # then olddefconfig. Every line of our fragments must survive into the final .config (Kconfig
 # drops unmet requests silently); a dropped one fails, naming the option.
 #
@@ -22,8 +22,14 @@
 # A build is complete only when the directory holds .kit-built; an interrupted one resumes
 # (make is incremental) on the next call. Compiles run in the trixie build root with ccache and
 # under build_lock.
+#
+# The fragments (tools/kernel/*.config) came from tools/kconfig/, and this script from
+# tools/gates/kernel.sh; the first comment of kvm.config and debug.config still names those
+# paths. The cache key hashes the fragments' bytes, so rewording them would rebuild both kernels
+# for nothing: they are corrected with the next change of an option.
 . "$(dirname "$0")/../lib/common.sh"
-. "$(dirname "$0")/lib.sh"
+# The gates' helpers: the config fragments (flavour_fragments, check_config) and kmake.
+. "$(dirname "$0")/../gates/lib.sh"
 
 RECIPE=1
 
@@ -88,7 +94,7 @@ configure() {
 	local bad
 	if ! bad=$(check_config "$KOUT/.config" "${OURS[@]}"); then
 		echo "$bad" | sed 's/^/    /' >&2
-		die "the $FLAVOUR kernel configuration lacks $(echo "$bad" | wc -l) requested option(s) (above); fix tools/kconfig/*.config"
+		die "the $FLAVOUR kernel configuration lacks $(echo "$bad" | wc -l) requested option(s) (above); fix tools/kernel/*.config"
 	fi
 	: >"$KOUT/.kit-configured"
 }

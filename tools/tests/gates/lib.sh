@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034
-# Helpers for the gates' own tests (tools/gates/tests/*): each is an executable that exits 0
+# Helpers for the gates' own tests (tools/tests/gates/*): each is an executable that exits 0
 # (pass), 4 (skip: reason on the last line) or anything else (fail: what was wrong on the last
 # lines), as tools/check.sh expects. They run tools/gates/run.sh on fixture series and check
 # its lines, its summary and the findings it names.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Self-tests of the rig: prove that tools/rig/vmtest.sh notices what it must notice.
 #
-#   tools/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
+#   tools/tests/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
 # Boots once with TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail
 # rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-stall" and VMTEST_STALL_SECS=45,
@@ -45,12 +45,12 @@
 # emulator, an unknown kernel, a test program that does not build.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
 set -uo pipefail
-RIG=$(cd "$(dirname "$0")/.." && pwd)
-TOP=$(cd "$RIG/../.." && pwd)
+TOP=$(cd "$(dirname "$0")/../../../.." && pwd)
+RIG=$TOP/tools/rig
 EMU=${1:-${EMU:-qemu}}
 OUT=${RESULTS:-$TOP/build/vmtest/rig-selftest-$EMU}
 passed=0 failed=0
-# shellcheck source=../../lib/results.sh
+# shellcheck source=../../../lib/results.sh
 . "$TOP/tools/lib/results.sh"
 
 check() { # NAME CONDITION-RESULT(0/1) DETAIL

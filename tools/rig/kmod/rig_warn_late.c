@@ -3,7 +3,7 @@
  * Rig self-test: a module that WARNs from a delayed work item, 2 seconds after it was loaded,
  * when the test that loaded it has been checked already (like a splat from a VM's teardown that
  * a work item finishes). Loaded by the last test of a run, the rig's "shutdown" check must
- * catch it (tools/rig/selftests/run.sh checks that it does).
+ * catch it (tools/tests/rig/selftests/run.sh checks that it does).
  */
 #include <linux/module.h>
 #include <linux/bug.h>

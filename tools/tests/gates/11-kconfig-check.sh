@@ -5,10 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tools/lib/common.sh"
 . "$TOP/tools/gates/lib.sh"
-cfg=$("$TOP/tools/gates/kernel.sh" config debug)
+cfg=$("$TOP/tools/kernel/build.sh" config debug)
 note "the debug .config: $cfg"
-check_config "$cfg" "$TOP/tools/kconfig/base-trim.config" "$TOP/tools/kconfig/kvm.config" \
-	"$TOP/tools/kconfig/debug.config" || fail "the debug configuration does not pass its own check"
+check_config "$cfg" "$TOP/tools/kernel/base-trim.config" "$TOP/tools/kernel/kvm.config" \
+	"$TOP/tools/kernel/debug.config" || fail "the debug configuration does not pass its own check"
 frag=$SCRATCH/bad.config
 printf 'CONFIG_KVM_WERROR=y\nCONFIG_KVM_NO_SUCH_OPTION=y\nCONFIG_KVM_XEN=y\n' >"$frag"
 rc=0

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rig self-test: a module that WARNs when it is loaded. The rig must fail the test that loaded
- * it and quote the warning (tools/rig/selftests/run.sh checks that it does).
+ * it and quote the warning (tools/tests/rig/selftests/run.sh checks that it does).
  */
 #include <linux/module.h>
 #include <linux/bug.h>
