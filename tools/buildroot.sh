@@ -9,8 +9,11 @@
 #                                      each -b DIR bind-mounted at their own paths
 #
 # The host's apt configuration is never touched: the build root has its own sources.list and
-# verifies Debian's signatures with the keyring debootstrap installed into it.
+# verifies Debian's signatures with the keyring debootstrap installed into it. The kit's other
+# downloads of .debs are made through it by tools/lib/fetch.sh (fetch_pinned_deb); here apt
+# installs the target headers into the new root, and fetch.sh's deb_verify checks them first.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/fetch.sh"
 
 buildroot_key() {
 	{ grep -E '^(BUILDROOT_|TARGET_|DEBIAN_MIRROR)' "$KIT_TOP/tools/pins.conf"
@@ -112,12 +115,12 @@ install_target_headers() {
 	run_in "$root" -- apt-get update
 	run_in "$root" -- env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		--download-only "${pkgs[@]}"
-	# apt verified the Release signature and the index hashes; check the pins as well.
+	# apt verified the Release signature and the index hashes; check the pins as well (sha256,
+	# package and version: deb_verify, which removes a file that fails and prints why).
 	for p in $TARGET_PKGS; do
 		deb=$(ls "$root/var/cache/apt/archives/${p}_"*.deb 2>/dev/null | head -n1)
 		[ -n "$deb" ] || { echo "error: $p was not downloaded" >&2; return 1; }
-		[ "$(sha256_of "$deb")" = "${PKG_SHA256[$p]}" ] \
-			|| { echo "error: $deb does not match its pinned sha256" >&2; return 1; }
+		deb_verify "$deb" "$p" "$BASE_VERSION" "${PKG_SHA256[$p]:-}" tools/pins.conf || return 1
 	done
 	run_in "$root" -- env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
 	[ -f "$root/usr/src/linux-headers-$TARGET_KREL/include/config/kernel.release" ] \

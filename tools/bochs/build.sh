@@ -5,7 +5,10 @@
 #
 # Source: Debian's bochs source package (tools/bochs/pins.conf), fetched with apt inside the
 # build root (apt checks the signed Sources index, we check the pins), plus our patches from
-# tools/bochs/patches/ (applied in order, a patch that does not apply is an error).
+# tools/bochs/patches/ (applied in order, a patch that does not apply is an error). The BIOS
+# images come from Debian's binary packages, fetched and checked by fetch_pinned_deb
+# (tools/lib/fetch.sh, the kit's one way to fetch a pinned .deb). The source package is fetched
+# here with apt-get source (three files, and the mirror's 404 for the .dsc, see fetch_source).
 # The result is cached in $KIT_CACHE/bochs/<version>-<key>/ where <key> hashes the source pins,
 # the patches and the configure flags; it is published atomically (built as NAME.tmp.PID,
 # renamed when complete), so a second run prints the same path and does nothing.
@@ -15,6 +18,7 @@
 # The binary is linked against trixie's libraries: run it inside the build root
 # (tools/bochs/run.sh does).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/fetch.sh"
 BOCHS_TOOLS=$KIT_TOP/tools/bochs
 # shellcheck source=pins.conf
 . "$BOCHS_TOOLS/pins.conf"
@@ -71,29 +75,20 @@ fetch_source() {
 				|| warn "$BOCHS_DSC was not served by the mirror; the tarballs came and are checked against the pins"
 		fi
 	fi
-	verify_sha256 "$KIT_DOWNLOADS/$BOCHS_ORIG" "$BOCHS_ORIG_SHA256"
-	verify_sha256 "$KIT_DOWNLOADS/$BOCHS_DEBIAN" "$BOCHS_DEBIAN_SHA256"
+	verify_sha256 "$KIT_DOWNLOADS/$BOCHS_ORIG" "$BOCHS_ORIG_SHA256" tools/bochs/pins.conf
+	verify_sha256 "$KIT_DOWNLOADS/$BOCHS_DEBIAN" "$BOCHS_DEBIAN_SHA256" tools/bochs/pins.conf
 	if [ -f "$KIT_DOWNLOADS/$BOCHS_DSC" ]; then
-		verify_sha256 "$KIT_DOWNLOADS/$BOCHS_DSC" "$BOCHS_DSC_SHA256"
+		verify_sha256 "$KIT_DOWNLOADS/$BOCHS_DSC" "$BOCHS_DSC_SHA256" tools/bochs/pins.conf
 	fi
 }
 
+# The BIOS packages (from trixie, the build root's suite): BIOS_DEB[PKG] is the path of PKG's .deb.
+declare -A BIOS_DEB=()
 fetch_bios() {
-	local p deb missing=()
+	local p
 	for p in "${!BOCHS_BIOS_DEBS[@]}"; do
-		deb=$KIT_DOWNLOADS/${p}_${BOCHS_BIOS_DEBS[$p]}_all.deb
-		[ -f "$deb" ] || missing+=("$p=${BOCHS_BIOS_DEBS[$p]}")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		log "fetching BIOS packages: ${missing[*]} (apt-get download in the build root)"
-		in_root bash -c 'cd "$1" && shift && apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 download "$@"' _ \
-			"$KIT_DOWNLOADS" "${missing[@]}" >&2 \
-			|| die "apt-get download ${missing[*]} failed in the build root"
-	fi
-	for p in "${!BOCHS_BIOS_DEBS[@]}"; do
-		deb=$KIT_DOWNLOADS/${p}_${BOCHS_BIOS_DEBS[$p]}_all.deb
-		[ -f "$deb" ] || die "$deb was not downloaded"
-		verify_sha256 "$deb" "${BOCHS_BIOS_SHA256[$p]}"
+		BIOS_DEB[$p]=$(fetch_pinned_deb --pins tools/bochs/pins.conf \
+			"$p" "${BOCHS_BIOS_DEBS[$p]}" "${BOCHS_BIOS_SHA256[$p]:-}")
 	done
 }
 
@@ -157,7 +152,7 @@ install -m 0755 "$SRC/bochs" "$TMPDEST/bin/bochs"
 BIOSX=$WORK/bios
 mkdir -p "$BIOSX"
 for p in "${!BOCHS_BIOS_DEBS[@]}"; do
-	dpkg-deb -x "$KIT_DOWNLOADS/${p}_${BOCHS_BIOS_DEBS[$p]}_all.deb" "$BIOSX"
+	dpkg-deb -x "${BIOS_DEB[$p]}" "$BIOSX"
 done
 install -m 0644 "$BIOSX/usr/share/bochs/BIOS-bochs-latest" "$TMPDEST/share/BIOS-bochs-latest"
 install -m 0644 "$BIOSX/usr/share/vgabios/vgabios.bin" "$TMPDEST/share/VGABIOS-lgpl-latest"

@@ -50,26 +50,22 @@ sha256_of() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
-# verify_sha256 FILE EXPECTED: a download that does not match is removed, never used.
-verify_sha256() {
-	local file=$1 want=$2 got
-	got=$(sha256_of "$file")
-	if [ "$got" != "$want" ]; then
-		rm -f "$file"
-		die "$(basename "$file"): sha256 $got does not match the pinned $want (tools/pins.conf); the file was removed"
-	fi
-}
+# Downloading and checking pinned files (fetch_pinned_deb, deb_verify, verify_sha256) and
+# publishing cache entries (cache_publish) are in tools/lib/fetch.sh: the scripts that download
+# source it after this file.
 
 # A directory is published atomically: built under NAME.tmp.PID, renamed when complete.
 # A leftover .tmp.* from an interrupted run is never used and is cleaned next time; callers hold
-# cache_lock for NAME, so no concurrent run's .tmp.* is removed.
+# the lock for NAME, so no concurrent run's .tmp.* is removed: cache_publish (tools/lib/fetch.sh)
+# does for a cache entry, tools/buildroot.sh holds cache_lock, tools/series.sh path_lock.
 clean_stale_tmp() {
 	local d=$1
 	rm -rf "$d".tmp.* 2>/dev/null || true
 }
 
-# cache_lock NAME: serialise the creation of one cached item (base import, build root) between
-# concurrent runs; held until the calling shell exits. The second run then finds it made.
+# cache_lock NAME: serialise the creation of one cached item (the build root) between concurrent
+# runs; held until the calling shell exits. The second run then finds it made. Other cache
+# entries use cache_publish (tools/lib/fetch.sh), whose lock ends when it returns.
 cache_lock() {
 	mkdir -p "$KIT_CACHE"
 	exec 8>>"$KIT_CACHE/.lock-$1"

@@ -1,9 +1,15 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the variables set here are the sourcing scripts'
-# Helpers of the test rig (tools/rig/*.sh). Source it after tools/lib/common.sh.
+# Helpers of the test rig (tools/rig/*.sh). Source it after tools/lib/common.sh; it sources
+# tools/lib/fetch.sh itself (the rig's scripts need not).
 #
 # Everything the rig builds or downloads is cached under $KIT_CACHE/rig, keyed by what it was
-# made from, and published atomically (NAME.tmp.PID, then rename), like the rest of the kit.
+# made from, and published atomically (NAME.tmp.PID, then rename), like the rest of the kit. The
+# stock kernel's packages are fetched and its directory published by the helpers of
+# tools/lib/fetch.sh (fetch_pinned_deb, cache_publish).
+
+# shellcheck source=../lib/fetch.sh
+. "$KIT_TOP/tools/lib/fetch.sh"
 
 RIG_DIR=$KIT_TOP/tools/rig
 RIG_CACHE=$KIT_CACHE/rig
@@ -23,66 +29,35 @@ buildroot() {
 	"$KIT_TOP/tools/buildroot.sh" "$@"
 }
 
-# fetch_deb PKG: download PKG=$RIG_KVERSION with apt inside the build root (apt checks the
-# signed index), then check it against the pin. Prints the path of the .deb.
-fetch_deb() {
-	local pkg=$1 want deb
-	want=${PKG_SHA256[$pkg]:-}
-	[ -n "$want" ] || die "$pkg has no pinned sha256 in tools/pins.conf (PKG_SHA256[$pkg]); add it from Debian's Packages index"
-	deb=$KIT_DOWNLOADS/${pkg}_${RIG_KVERSION//:/%3a}_amd64.deb
-	if [ -f "$deb" ] && [ "$(sha256_of "$deb")" = "$want" ]; then
-		echo "$deb"
-		return 0
-	fi
-	mkdir -p "$KIT_DOWNLOADS"
-	log "downloading $pkg $RIG_KVERSION (apt-get download in the build root)"
-	if ! buildroot run -- bash -c 'cd "$1" && apt-get download -q "$2=$3"' _ \
-		"$KIT_DOWNLOADS" "$pkg" "$RIG_KVERSION" >&2; then
-		log "refreshing the build root's package lists and retrying"
-		buildroot run -- apt-get update -q >&2 || die "apt-get update in the build root failed; check access to Debian's mirror"
-		buildroot run -- bash -c 'cd "$1" && apt-get download -q "$2=$3"' _ \
-			"$KIT_DOWNLOADS" "$pkg" "$RIG_KVERSION" >&2 \
-			|| die "apt-get download $pkg=$RIG_KVERSION failed"
-	fi
-	[ -f "$deb" ] || die "apt-get download did not produce $deb"
-	verify_sha256 "$deb" "$want"
-	echo "$deb"
+# kernel_dir: the stock kernel (vmlinuz, config, and the modules tree), extracted once into
+# the cache; prints its directory.
+kernel_dir() {
+	cache_publish "$RIG_CACHE/kernel/${RIG_KREL}_${RIG_KVERSION}" extract_stock_kernel
 }
 
-# kernel_dir: the stock kernel (vmlinuz, config, and the modules tree), extracted once.
-kernel_dir() {
-	local dir=$RIG_CACHE/kernel/${RIG_KREL}_${RIG_KVERSION} tmp bin mods
-	if [ -f "$dir/vmlinuz" ] && [ -d "$dir/lib/modules/$RIG_KREL" ]; then
-		echo "$dir"
-		return 0
-	fi
-	bin=$(fetch_deb "$RIG_KPKG_BINARY")
-	mods=$(fetch_deb "$RIG_KPKG_MODULES")
-	mkdir -p "$RIG_CACHE/kernel"
-	clean_stale_tmp "$dir"
-	tmp=$dir.tmp.$$
+# extract_stock_kernel TMP: kernel_dir's builder (cache_publish renames TMP when it succeeds).
+# The packages are Debian's $RIG_KVERSION, pinned in PKG_SHA256 of tools/pins.conf.
+extract_stock_kernel() {
+	local tmp=$1 bin mods vmlinuz mdir
+	bin=$(fetch_pinned_deb "$RIG_KPKG_BINARY" "$RIG_KVERSION" "${PKG_SHA256[$RIG_KPKG_BINARY]:-}")
+	mods=$(fetch_pinned_deb "$RIG_KPKG_MODULES" "$RIG_KVERSION" "${PKG_SHA256[$RIG_KPKG_MODULES]:-}")
 	mkdir -p "$tmp/x"
-	log "extracting the stock kernel $RIG_KREL ($RIG_KVERSION) into $dir"
+	log "extracting the stock kernel $RIG_KREL ($RIG_KVERSION) into ${tmp%.tmp.*}"
 	buildroot run -b "$RIG_CACHE" -- bash -euc '
 		dpkg-deb -x "$1" "$3/x"
 		dpkg-deb -x "$2" "$3/x"' _ "$bin" "$mods" "$tmp" \
-		|| { rm -rf "$tmp"; die "could not extract $bin / $mods"; }
-	local vmlinuz
+		|| die "could not extract $bin / $mods"
 	vmlinuz=$(find "$tmp/x" -path "*/modules/$RIG_KREL/vmlinuz" -o -name "vmlinuz-$RIG_KREL" | head -n1)
-	[ -n "$vmlinuz" ] || { rm -rf "$tmp"; die "$RIG_KPKG_BINARY has no vmlinuz for $RIG_KREL"; }
+	[ -n "$vmlinuz" ] || die "$RIG_KPKG_BINARY has no vmlinuz for $RIG_KREL"
 	cp "$vmlinuz" "$tmp/vmlinuz"
 	mkdir -p "$tmp/lib/modules"
-	local mdir
 	mdir=$(find "$tmp/x" -type d -path "*/modules/$RIG_KREL" | head -n1)
-	[ -n "$mdir" ] && [ -d "$mdir/kernel" ] || { rm -rf "$tmp"; die "$RIG_KPKG_MODULES has no modules for $RIG_KREL"; }
+	[ -n "$mdir" ] && [ -d "$mdir/kernel" ] || die "$RIG_KPKG_MODULES has no modules for $RIG_KREL"
 	mv "$mdir" "$tmp/lib/modules/$RIG_KREL"
 	rm -rf "$tmp/x"
 	# The package leaves modules.dep to the postinst's depmod: make it here.
 	buildroot run -b "$RIG_CACHE" -- depmod -b "$tmp" "$RIG_KREL" 2>/dev/null \
-		|| { rm -rf "$tmp"; die "depmod failed for the stock kernel's modules"; }
-	rm -rf "$dir"
-	mv "$tmp" "$dir"
-	echo "$dir"
+		|| die "depmod failed for the stock kernel's modules"
 }
 
 # rig_kernel stock|debug: the kernel the rig boots. Sets RIG_KREL (its release), RIG_VMLINUZ,
