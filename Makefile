@@ -8,7 +8,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
-export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N BENCH_REPEAT
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
 	dkms install uninstall check test-kit vmtest bench gates kernel gates-baseline fixtures-gates \
@@ -25,7 +25,7 @@ help:
 	@echo '  vmtest         run KVM selftests on the built modules in an emulator'
 	@echo '                 (EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug)'
 	@echo '  bench          nested VMX round-trip benchmark in Bochs: base KVM vs ours,'
-	@echo '                 anonymous vs VM_PFNMAP memory, with ratios (KERNEL=, BENCH_N=)'
+	@echo '                 anonymous vs VM_PFNMAP memory, with ratios (KERNEL=, BENCH_N=, BENCH_REPEAT=)'
 	@echo '  buildroot      create the cached trixie build root (debootstrap + target headers)'
 	@echo '  base           fetch, verify and import the base (linux-source-7.3) into the cache'
 	@echo '  tree           make TREE = base + series (git am on branch "series")'
@@ -46,7 +46,7 @@ help:
 	@echo 'Variables: KSRC=<kernel git tree> KDIR=<prepared tree or headers> TREE=<dir>'
 	@echo '           SERIES=<dir> USE_BUILDROOT=0|1 W=1 RELEASE=<uname -r> DESTDIR=<dir>'
 	@echo '           KVM_SERIES_CACHE=<dir> EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug'
-	@echo '           RESULTS=<dir> BENCH_N=<n> GATES="a b" FLAVOUR=debug|stock (README.md)'
+	@echo '           RESULTS=<dir> BENCH_N=<n> BENCH_REPEAT=<n> GATES="a b" FLAVOUR=debug|stock (README.md)'
 
 buildroot:
 	@tools/buildroot.sh ensure >/dev/null

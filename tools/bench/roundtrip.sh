@@ -6,8 +6,10 @@
 #   tools/bench/roundtrip.sh      (make bench)
 #
 # Variables: KERNEL=stock|debug (default stock), BENCH_N (measured round trips per figure,
-# default 20000), RESULTS (default build/bench/roundtrip-<timestamp>), TREE (the series tree the
-# modules and the program are built from, as for make modules).
+# default 20000), BENCH_REPEAT (how many times each of the six runs is made, interleaved, in the
+# same boot; default 3: the table gives the median and the spread, (max - min) / median),
+# RESULTS (default build/bench/roundtrip-<timestamp>), TREE (the series tree the modules and the
+# program are built from, as for make modules).
 #
 # "base" is the booted kernel's own KVM (Debian's 7.3.4 for KERNEL=stock: the base of the
 # series), loaded with kvm.allow_unsafe_mappings=1 because without it the base refuses VM_PFNMAP
@@ -16,7 +18,7 @@
 # (rig_pfnmap.ko: alloc_pages() mapped with remap_pfn_range(); kvm_vcpu_map() kmaps them),
 # "nopage" is /dev/rig_nopage (rig_nopage.ko: RAM above mem=, no struct pages; kvm_vcpu_map()
 # memremaps them: the case the series is about); with it in the list the rig boots the whole run
-# with mem= (tools/rig/vmtest.sh). The figures are TSC cycles in L1 per round
+# with mem= (tools/rig/boot.sh). The figures are TSC cycles in L1 per round
 # trip L2 -> L1 -> L2 (Bochs' TSC follows the instructions it executes, L0's included), and the
 # ratios are taken between figures of the same run. Nothing here is a pass/fail criterion: the
 # script fails only if a run does not produce its figure.
@@ -25,21 +27,25 @@
 KERNEL=${KERNEL:-stock}
 N=${BENCH_N:-20000}
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_N=$N is not a positive number"
+REPEAT=${BENCH_REPEAT:-3}
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT=$REPEAT is not a positive number"
 RESULTS=$(realpath -m "${RESULTS:-$KIT_TOP/build/bench/roundtrip-$(date +%Y%m%d-%H%M%S)}")
 mkdir -p "$RESULTS"
 list=$RESULTS/roundtrip.list
 runs="base_anonymous base_pfnmap base_nopage series_anonymous series_pfnmap series_nopage"
 {
 	echo "# written by tools/bench/roundtrip.sh"
-	for r in $runs; do
-		opts="timeout=900 prog=bench/vmx_roundtrip"
-		args="-n $N"
-		case $r in base_*) opts="$opts base-kvm=allow_unsafe_mappings=1" ;; esac
-		case $r in
-		*_pfnmap) opts="$opts kmod=rig_pfnmap"; args="$args -m /dev/rig_pfnmap_pages" ;;
-		*_nopage) opts="$opts kmod=rig_nopage"; args="$args -m /dev/rig_nopage" ;;
-		esac
-		echo "roundtrip_$r $opts -- $args"
+	for k in $(seq 1 "$REPEAT"); do
+		for r in $runs; do
+			opts="timeout=900 prog=bench/vmx_roundtrip"
+			args="-n $N"
+			case $r in base_*) opts="$opts base-kvm=allow_unsafe_mappings=1" ;; esac
+			case $r in
+			*_pfnmap) opts="$opts kmod=rig_pfnmap"; args="$args -m /dev/rig_pfnmap_pages" ;;
+			*_nopage) opts="$opts kmod=rig_nopage"; args="$args -m /dev/rig_nopage" ;;
+			esac
+			echo "roundtrip_${r}_$k $opts -- $args"
+		done
 	done
 } >"$list"
 
@@ -51,26 +57,35 @@ field() {
 	sed -n "s/^vmx_roundtrip: .*\b$2=\([^ ]*\).*/\1/p" \
 		"$RESULTS/vmtest/tests/roundtrip_$1.log" 2>/dev/null | tail -n 1
 }
-declare -A f
+# Each run's figure is the median of its REPEAT measurements; spread[] is (max - min) / median.
+declare -A f spread
 missing=()
 for r in $runs; do
-	f[$r]=$(field "$r" cycles_per_round_trip)
-	[ -n "${f[$r]}" ] || missing+=("$r")
+	vals=()
+	for k in $(seq 1 "$REPEAT"); do
+		v=$(field "${r}_$k" cycles_per_round_trip)
+		if [ -n "$v" ]; then vals+=("$v"); else missing+=("${r}_$k"); fi
+	done
+	[ ${#vals[@]} -eq "$REPEAT" ] || continue
+	read -r "f[$r]" "spread[$r]" < <(printf '%s\n' "${vals[@]}" | sort -g | awk '
+		{ v[NR] = $1 }
+		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf "%.1f %.1f%%\n", m, m ? 100 * (v[NR] - v[1]) / m : 0 }')
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 {
-	echo "Nested VMX round trip L2 -> L1 -> L2 (VMCALL), $N round trips per figure, Bochs,"
-	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(field series_anonymous posted_interrupts)."
-	echo "TSC cycles in L1 per round trip:"
-	printf '  %-10s %14s %14s %14s\n' memory base series series/base
+	echo "Nested VMX round trip L2 -> L1 -> L2 (VMCALL), $N round trips per measurement, Bochs,"
+	echo "kernel $KERNEL; vmcs12: APIC-access page, TPR shadow, MSR bitmaps, posted interrupts: $(field series_anonymous_1 posted_interrupts)."
+	echo "TSC cycles in L1 per round trip, median of $REPEAT interleaved runs (spread: (max - min) / median):"
+	printf '  %-10s %14s %8s %14s %8s %12s\n' memory base spread series spread series/base
 	for m in anonymous pfnmap nopage; do
-		printf '  %-10s %14s %14s %14s\n' "$m" "${f[base_$m]:--}" "${f[series_$m]:--}" \
-			"$(ratio "${f[series_$m]}" "${f[base_$m]}")"
+		printf '  %-10s %14s %8s %14s %8s %12s\n' "$m" "${f[base_$m]:--}" "${spread[base_$m]:--}" \
+			"${f[series_$m]:--}" "${spread[series_$m]:--}" "$(ratio "${f[series_$m]:-}" "${f[base_$m]:-}")"
 	done
 	for m in pfnmap nopage; do
-		printf '  %-10s %14s %14s\n' "$m/anon" "$(ratio "${f[base_$m]}" "${f[base_anonymous]}")" \
-			"$(ratio "${f[series_$m]}" "${f[series_anonymous]}")"
+		printf '  %-10s %14s %8s %14s\n' "$m/anon" "$(ratio "${f[base_$m]:-}" "${f[base_anonymous]:-}")" "" \
+			"$(ratio "${f[series_$m]:-}" "${f[series_anonymous]:-}")"
 	done
 	echo "(base: the booted kernel's own KVM with kvm.allow_unsafe_mappings=1; series: ours;"
 	echo " pfnmap: /dev/rig_pfnmap_pages, struct pages; nopage: /dev/rig_nopage, RAM above mem=)"

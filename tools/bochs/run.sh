@@ -7,7 +7,7 @@
 # to CMDLINE (Bochs' TSC ticks at ips, not at the frequency the model declares in CPUID 0x15).
 # CMDLINE should contain console=ttyS0: COM1 is written to SERIAL_LOG. Bochs' own log goes to
 # SERIAL_LOG.bochs. MEM_MB defaults to 2048.
-# BOCHS_CPUS=N (default 1; the rig sets 2 for a run with a cpus=2 test: Documentation/rig.md,
+# BOCHS_CPUS=N (default 1; the rig sets 2 for a boot with a cpus=2 test: Documentation/rig.md,
 # "Two CPUs on Bochs") and BOCHS_MODEL=<bochs cpu model> override the defaults.
 #
 # Bochs cannot boot a kernel directly: a throw-away MBR disk image with one FAT16 partition

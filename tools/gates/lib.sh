@@ -8,7 +8,7 @@ KCONFIG_DIR=$KIT_TOP/tools/kernel
 
 # The build root's compiler (there is no plain gcc there).
 GATES_CC=$KIT_CC
-# shellcheck disable=SC2034 # used by kernel.sh
+# shellcheck disable=SC2034 # used by tools/kernel/build.sh
 KERNELS=$KIT_CACHE/kernels
 GATES_TOOLS=$KIT_CACHE/tools
 GATES_WORK=${GATES_WORK:-$KIT_TOP/build/gates}

@@ -25,7 +25,7 @@ baseline() {
 	local tmp cfg
 	need_root "building in the build root"
 	base_info
-	cfg=$("$GATES_DIR/kernel.sh" config stock)
+	cfg=$("$KIT_TOP/tools/kernel/build.sh" config stock)
 	checker_tools
 	build_lock
 	tmp=$GATES_WORK/baseline

@@ -29,6 +29,7 @@
 # for nothing: they are corrected with the next change of an option.
 . "$(dirname "$0")/../lib/common.sh"
 # The gates' helpers: the config fragments (flavour_fragments, check_config) and kmake.
+# shellcheck source=../gates/lib.sh
 . "$(dirname "$0")/../gates/lib.sh"
 
 RECIPE=1

@@ -23,12 +23,17 @@
 #                       120, 600 with KERNEL=debug)
 #   VMTEST_LIST=FILE    a test list to use instead of tools/rig/tests-$EMU.list (same format; e.g.
 #                       to run a test that the list leaves out, with its options)
+#   VMTEST_BOOTS=one|per-cpus  one boot with the most CPUs any test asks for (default), or one
+#                       boot per CPU count (Bochs: the cpus=2 tests in a second, two-CPU boot)
 #
-# Results: RESULTS/serial.log (the whole console), RESULTS/tests/<name>.log (each test's output
+# Results: RESULTS/serial.log (the whole console; with VMTEST_BOOTS=per-cpus RESULTS/serial-cpusN.log
+# of a later boot with N CPUs), RESULTS/tests/<name>.log (each test's output
 # and the kernel messages logged while it ran), RESULTS/dmesg, RESULTS/ktap (the KTAP result
 # lines), RESULTS/timings, RESULTS/results (name, status, seconds, reason; tab-separated) and
 # RESULTS/summary (passed=, failed=, skipped=). Exit status: 0 when nothing failed.
-# Documentation/rig.md explains the whole.
+# This file is the test layer (lists, builds, results); tools/rig/boot.sh, which it sources, the
+# boot layer (emulator profiles, initramfs, emulator run, progress watchdog). Documentation/rig.md
+# explains the whole.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/results.sh"
@@ -56,80 +61,21 @@ if [ -z "${EMU:-}" ]; then
 	exit $rc
 fi
 
-case $EMU in
-qemu)
-	GUEST_MODULES="irqbypass.ko ccp.ko kvm.ko kvm-amd.ko"
-	GUEST_PARAMS=""
-	# Three CPUs always (tools/rig/qemu.sh: the NUMA topology needs them); tests run on all of
-	# them unless they ask for fewer with cpus=N.
-	MAX_CPUS=3 TEST_CPUS_DEFAULT=""
-	BOOT_SECS=90
-	MEM_MB=2048
-	# mem= for runs with the no-struct-page pool (below): SeaBIOS reserves the top 128 KiB of
-	# RAM (e820: RAM 0x100000-0x7ffdffff, reserved 0x7ffe0000-0x7fffffff; node 1 is 1-2 GiB).
-	NOPAGE_LIMIT_MB=1920
-	EXTRA_CMDLINE=""
-	# The debug kernel on QEMU's -cpu max (5-level paging): identify_cpu() clears
-	# boot_cpu_data's capabilities with interrupts on and before alternatives are applied,
-	# so for that moment pgtable_l5_enabled() is false, KASAN's shadow bounds are the
-	# 4-level ones and an interrupt that touches the (5-level) direct map is reported as
-	# "BUG: KASAN: wild-memory-access" (seen in handle_edge_irq, 0.005 s into the boot,
-	# about one boot in a few under TCG). A base kernel bug, not KVM's: boot with 4 levels.
-	if [ "${KERNEL:-stock}" = debug ]; then EXTRA_CMDLINE="no5lvl"; fi
-	;;
-bochs)
-	GUEST_MODULES="irqbypass.ko kvm.ko kvm-intel.ko"
-	GUEST_PARAMS="PARAMS_kvm_intel='nested=1'"
-	# Bochs boots with as many CPUs as the run's most demanding test asks for (cpus=N, at most
-	# MAX_CPUS; Bochs emulates the CPUs in turn on one host thread, so each one costs host
-	# time while it runs); the others run on CPU 0 alone, as on a one-CPU host.
-	MAX_CPUS=2 TEST_CPUS_DEFAULT=1
-	BOOT_SECS=240
-	MEM_MB=1024
-	# mem= for runs with the no-struct-page pool (below): the BIOS keeps its ACPI tables in the
-	# top 64 KiB of RAM (e820: RAM 0x100000-0x3ffeffff, ACPI data 0x3fff0000-0x3fffffff).
-	NOPAGE_LIMIT_MB=896
-	# tools/bochs/run.sh appends tsc_early_khz= itself (Bochs' TSC ticks at its ips).
-	EXTRA_CMDLINE=""
-	# The debug kernel (HZ=1000, lockdep, KASAN) spends about all of a 50000-instruction tick
-	# (ips=50M) in the timer interrupt: its boot livelocks in a static key update ("workqueue
-	# lockup", never reaches /init). A guest second of 200M instructions gives it room; time
-	# stays consistent (tsc_early_khz follows ips) and only runs slower against the wall clock.
-	if [ "${KERNEL:-stock}" = debug ]; then export BOCHS_IPS=${BOCHS_IPS:-200000000}; fi
-	;;
-*) die "EMU=$EMU: unknown emulator (known: qemu, bochs)" ;;
-esac
-# RAM the kernel does not manage (tools/rig/kmod/rig_nopage.c, /dev/rig_nopage): a run
-# with a kmod=rig_nopage test boots with mem=NOPAGE_LIMIT_MB, a multiple of the 128 MiB memory
-# section (SECTION_SIZE_BITS 27), so that the RAM above it is in sections without any struct
-# page (pfn_valid() false); the module maps NOPAGE_POOL_MB of it from the limit up (base= and
-# size= in /etc/vmtest.conf, read by /rig/with-module), well below the firmware's tables at the
-# top of RAM. Other runs keep all of MEM_MB.
-NOPAGE_POOL_MB=64
-if [ $((NOPAGE_LIMIT_MB % 128)) -ne 0 ] || [ $((NOPAGE_LIMIT_MB + NOPAGE_POOL_MB)) -ge "$MEM_MB" ]; then
-	die "NOPAGE_LIMIT_MB=$NOPAGE_LIMIT_MB: not a multiple of 128 MiB, or the pool does not fit below ${MEM_MB} MiB"
-fi
+# The boot layer (emulator profiles, initramfs, emulator run, watchdog): tools/rig/boot.sh.
+# shellcheck source-path=SCRIPTDIR source=boot.sh
+. "$RIG_DIR/boot.sh"
 LIST=${VMTEST_LIST:-$RIG_DIR/tests-$EMU.list}
 RIG_LIST=$KIT_TOP/tools/tests/rig/selftests/rig-tests.list
+case ${VMTEST_BOOTS:-one} in
+one|per-cpus) ;;
+*) die "VMTEST_BOOTS=$VMTEST_BOOTS: expected one or per-cpus" ;;
+esac
 
 # --- checks that come before anything is built or booted ---------------------------------------
 check_kernel() {
 	case $KERNEL in
 	stock|debug) ;;
 	*) die "KERNEL=$KERNEL: unknown kernel (known: stock, debug)" ;;
-	esac
-}
-
-check_emulator() {
-	case $EMU in
-	qemu)
-		[ -x "$(buildroot path)/usr/bin/qemu-system-x86_64" ] \
-			|| die "EMU=qemu: qemu-system-x86_64 is not in the build root ($(buildroot path)); run 'make buildroot' (qemu-system-x86 is in BUILDROOT_PACKAGES)"
-		;;
-	bochs)
-		[ -x "$KIT_TOP/tools/bochs/run.sh" ] \
-			|| die "EMU=bochs: the Bochs emulator is missing (tools/bochs/run.sh does not exist yet); use EMU=qemu"
-		;;
 	esac
 }
 
@@ -163,7 +109,13 @@ parse_line() {
 			[[ ${w#cpus=} =~ ^[1-9][0-9]*$ ]] && [ "${w#cpus=}" -le "$MAX_CPUS" ] \
 				|| die "$file: '$name': $w: the $EMU host has at most $MAX_CPUS CPUs"
 			opts=${opts:+$opts,}$w ;;
-		trace=*|numastat|stock-only|base-kvm|base-kvm=*|xfail|xfail=*) opts=${opts:+$opts,}$w ;;
+		xfail=*)
+			# TEXT[;TEXT...]: each alternative with more than spaces ('+'), no ',' (it separates
+			# the options): an empty one would match any failure.
+			[[ ${w#xfail=} =~ ^[^,\;]*[^,\;+][^,\;]*(\;[^,\;]*[^,\;+][^,\;]*)*$ ]] \
+				|| die "$file: '$name': $w: expected xfail=TEXT[;TEXT...], each TEXT non-empty and without ',' ('+' for spaces)"
+			opts=${opts:+$opts,}$w ;;
+		trace=*|numastat|stock-only|base-kvm|base-kvm=*|xfail) opts=${opts:+$opts,}$w ;;
 		modparams=*)
 			[[ ${w#modparams=} =~ ^(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+(\+(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+)*$ ]] \
 				|| die "$file: '$name': $w: expected modparams=MODULE.PARAM=VALUE[+MODULE.PARAM=VALUE...] with MODULE kvm, kvm_intel or kvm_amd"
@@ -274,120 +226,52 @@ check_modules() {
 	MODDIR=$dir
 }
 
-# Rig kernel modules (tools/rig/kmod/NAME.c), built against the stock kernel's headers.
-build_kmods() {
-	local names=("$@") src=$RIG_DIR/kmod key dir n
-	key=$( (cat "$src"/*.c "$src/Kbuild"; echo "$RIG_KREL") | sha256sum | cut -c1-12)
-	dir=$RIG_CACHE/kmod/$key
-	KMODDIR=$dir
-	local need=0
-	for n in "${names[@]}"; do [ -f "$dir/$n.ko" ] || need=1; done
-	[ $need = 1 ] || return 0
-	rm -rf "$dir"; mkdir -p "$dir"
-	cp "$src"/*.c "$src/Kbuild" "$dir/"
+# Rig kernel modules (tools/rig/kmod/NAME.c), built against the booted kernel's headers, into a
+# cache entry keyed by their sources and that kernel (published with cache_publish: built in a
+# temporary directory under the entry's lock, then renamed).
+build_kmods_into() { # TMP SRC
+	local tmp=$1 src=$2 kd=${RIG_KDIR:-/usr/src/linux-headers-$RIG_KREL} b=()
+	cp "$src"/*.c "$src/Kbuild" "$tmp/" || die "could not copy the rig's module sources"
+	[ -z "$RIG_KDIR" ] || b=(-b "$RIG_KDIR")
 	(
 		build_lock
-		local kd=${RIG_KDIR:-/usr/src/linux-headers-$RIG_KREL} b=()
-		[ -z "$RIG_KDIR" ] || b=(-b "$RIG_KDIR")
-		buildroot run -b "$RIG_CACHE" "${b[@]}" -- make -C "$kd" M="$dir" \
+		buildroot run -b "$RIG_CACHE" "${b[@]}" -- make -C "$kd" M="$tmp" \
 			CC="$RIG_CC" HOSTCC="$RIG_CC" modules
 	) >"$KIT_LOGS/rig-kmod.log" 2>&1 || die "the rig's kernel modules failed to build (log: $KIT_LOGS/rig-kmod.log)"
-	for n in "${names[@]}"; do [ -f "$dir/$n.ko" ] || die "rig module $n.ko was not built (log: $KIT_LOGS/rig-kmod.log)"; done
 }
-
-# --- the initramfs ------------------------------------------------------------------------------
-make_initramfs() {
-	local tsv=$1 testdir=$2 stage=$WORK/initramfs name tmo opts prog kmod args cmd
-	rm -rf "$stage"
-	mkdir -p "$stage"/{bin,etc,modules,tests,rig,proc,sys,dev,tmp}
-	cp "$RIG_DIR/init" "$stage/init"
-	chmod +x "$stage/init"
-	cp "$(buildroot path)/bin/busybox" "$stage/bin/busybox"
-	# Without debug info: 48 MB less to unpack and load (it matters in Bochs).
-	local m
-	for m in $KIT_MODULES; do
-		strip --strip-debug -o "$stage/modules/$m.ko" "$MODDIR/$m.ko" || die "could not strip $m.ko"
+build_kmods() {
+	local names=("$@") src=$RIG_DIR/kmod key n
+	key=$( (cat "$src"/*.c "$src/Kbuild"; echo "$RIG_KREL") | sha256sum | cut -c1-12)
+	mkdir -p "$RIG_CACHE/kmod"
+	KMODDIR=$(cache_publish "$RIG_CACHE/kmod/$key" build_kmods_into "$src")
+	for n in "${names[@]}"; do
+		[ -f "$KMODDIR/$n.ko" ] || die "rig module $n.ko is not in $KMODDIR (log: $KIT_LOGS/rig-kmod.log); an older kit built this cache entry in place and may have left it incomplete: rm -rf '$KMODDIR' and run again"
 	done
-	# The kernel's own modules that ours need, unless that kernel has them built in.
-	local mods="" gm
-	for gm in $GUEST_MODULES; do
-		case $gm in
-		kvm.ko|kvm-amd.ko|kvm-intel.ko) mods="$mods $gm" ;;
-		*) guest_module "${gm%.ko}" "$stage/modules/$gm" && mods="$mods $gm" ;;
-		esac
-	done
-	{
-		echo "EMU=$EMU"
-		echo "MODULES='${mods# }'"
-		echo "TEST_CPUS_DEFAULT=$TEST_CPUS_DEFAULT"
-		echo "$GUEST_PARAMS"
-	} >"$stage/etc/vmtest.conf"
-	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base.
-	if cut -d'|' -f3 "$tsv" | grep -Eq '(^|,)base-kvm(=[^,]*)?(,|$)'; then
-		mkdir -p "$stage/modules-base"
-		for m in $KIT_MODULES; do
-			guest_module "$m" "$stage/modules-base/$m.ko.full" \
-				|| die "the $KERNEL kernel has $m built in: base-kvm needs it as a module"
-			strip --strip-debug -o "$stage/modules-base/$m.ko" "$stage/modules-base/$m.ko.full" \
-				|| die "could not strip the base $m.ko"
-			rm -f "$stage/modules-base/$m.ko.full"
-		done
-	fi
-	: >"$stage/etc/vmtest.list"
-	mkdir -p "$stage/rig"
-	cat >"$stage/rig/with-module" <<'EOS'
-#!/bin/sh
-# with-module NAME PROG [ARGS...]: load /rig/NAME.ko unless it is loaded, then run PROG. The
-# module's parameters are PARAMS_NAME of /etc/vmtest.conf (rig_nopage: its pool).
-m=$1
-shift
-. /etc/vmtest.conf
-eval "p=\${PARAMS_$m:-}"
-grep -q "^$m " /proc/modules || insmod "/rig/$m.ko" $p || { echo "with-module: insmod $m.ko $p failed"; exit 1; }
-exec "$@"
-EOS
-	chmod +x "$stage/rig/with-module"
-	while IFS='|' read -r name tmo opts prog kmod args; do
-		[ -z "$kmod" ] || cp "$KMODDIR/$kmod.ko" "$stage/rig/"
-		if [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then
-			mkdir -p "$stage/tests/$(dirname "$prog")"
-			strip -o "$stage/tests/$prog" "$testdir/$prog"
-			prog=/tests/$prog
-		fi
-		if [ -n "$kmod" ] && [ -n "$prog" ]; then
-			# The module is a helper the program needs (loaded once, kept loaded).
-			cmd="/rig/with-module $kmod $prog $args"
-		elif [ -n "$kmod" ]; then
-			cmd="insmod /rig/$kmod.ko $args"
-		else
-			cmd="$prog $args"
-		fi
-		printf '%s|%s|%s|%s\n' "$name" "$tmo" "$opts" "$cmd" >>"$stage/etc/vmtest.list"
-	done <"$tsv"
-	# cpio is in the build root, not necessarily on the host.
-	buildroot run -b "$RESULTS" -- bash -euc 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -1 >"$2"' \
-		_ "$stage" "$RESULTS/initrd.img" || die "could not pack the initramfs"
 }
 
 # --- host side: the console log into results -----------------------------------------------------
+# parse_results TSV RC SERIAL TAG: one boot's console log (SERIAL; the emulator's status RC) into
+# RESULTS: its tests' lines appended to RESULTS/results, their logs to RESULTS/tests/, the kernel
+# log to RESULTS/dmesg. TAG is the suffix of the boot's pseudo-tests (boot_setup).
 parse_results() {
-	local serial=$RESULTS/serial.log tsv=$1 boot_rc=$2
-	mkdir -p "$RESULTS/tests"
-	rm -f "$RESULTS"/tests/*.log
+	local tsv=$1 boot_rc=$2 serial=$3 tag=$4 f
+	# One section per boot in the files that collect all boots (ktap: one KTAP stream per boot).
+	for f in dmesg guest-info ktap; do
+		echo "# vmtest boot$tag: $BOOT_CPUS CPU(s), console $(basename "$serial")" >>"$RESULTS/$f"
+	done
 	tr -d '\r' <"$serial" | awk -v dir="$RESULTS" '
 		/^# vmtest-begin: / { cur = substr($0, 17); next }
 		/^# kmsg: / { line = substr($0, 9); print line >> (dir "/dmesg")
 			if (cur != "") print "kmsg: " line >> (dir "/tests/" cur ".log"); next }
 		/^# vmtest-(param|trace|numastat): / { print >> (dir "/guest-info"); if (cur != "") print >> (dir "/tests/" cur ".log"); next }
-		/^# boot: / { print substr($0, 9) >> (dir "/guest-info") }
+		/^# boot(-cpus[0-9]+)?: / { l = $0; sub(/^# boot(-cpus[0-9]+)?: /, "", l); print l >> (dir "/guest-info") }
 		cur != "" && index($0, "# " cur ": ") == 1 { print substr($0, length(cur) + 5) >> (dir "/tests/" cur ".log"); next }
 		/^(KTAP version|1\.\.[0-9]+$|ok [0-9]+ |not ok [0-9]+ )/ { print >> (dir "/ktap") }
 	'
-	: >"$RESULTS/results"
-	local expected=(boot) n status secs reason line died="" last
+	local expected=("boot$tag") n status secs reason line died="" last
 	while IFS='|' read -r n _; do expected+=("$n"); done <"$tsv"
 	# The runner's last pseudo-test: the kernel log after the last test (tools/rig/init).
-	expected+=(shutdown)
+	expected+=("shutdown$tag")
 	for n in "${expected[@]}"; do
 		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | head -n1 || true)
 		if [ -n "$line" ]; then
@@ -420,7 +304,7 @@ parse_results() {
 				else
 					case $boot_rc in
 					124) reason="$reason (host timeout)" ;;
-					125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see serial.log.bochs.tail)" ;;
+					125) reason="$reason (Bochs' own log passed its size limit: the emulator looped; see $(basename "$serial").bochs.tail)" ;;
 					0) reason="$reason (the guest powered off early)" ;;
 					*) reason="$reason (emulator exit $boot_rc)" ;;
 					esac
@@ -439,6 +323,11 @@ parse_results() {
 		fi
 		printf '%s\t%s\t%s\t%s\n' "$n" "$status" "${secs:-0}" "$reason" >>"$RESULTS/results"
 	done
+}
+
+# The tests the debug kernel does not run, as skips, after the boots' results.
+not_run_results() {
+	local n
 	while IFS= read -r n; do
 		printf '%s\tskip\t0\t%s\n' "$n" "not run on the debug kernel (stock-only in $(basename "$LIST"), which says why)" >>"$RESULTS/results"
 	done <"$WORK/not-run"
@@ -487,73 +376,6 @@ report() {
 	[ "$f" -eq 0 ]
 }
 
-# --- host side: the progress watchdog -----------------------------------------------------------
-# The emulator's own limit is the sum of all the tests' timeouts (hours for the debug kernel's
-# Bochs list): a guest that dies without powering off or panicking (a hang with interrupts off,
-# a wedged emulator) would hold the machine that long. Every line the guest's userspace prints
-# starts with "# " (the runner's lines, the tests' relayed output, "# kmsg:" lines) or is a KTAP
-# result line, and while a test runs the runner prints "# vmtest-alive: Ns" every 10 s of guest
-# time; the kernel's own console lines start with "[". When no userspace line comes for
-# STALL_SECS of host time (from the console's creation; the boot allowance on top until the
-# runner's first line), the guest is dead: the watchdog stops the emulator and says so in
-# $WORK/stalled. The guest stops a hung test at its timeout itself. Host time, not the test's
-# timeout: Bochs' guest clock counts instructions and may run slower than the host's.
-STALL_SECS=${VMTEST_STALL_SECS:-$((120 * SCALE))}
-[[ $STALL_SECS =~ ^[1-9][0-9]*$ ]] || die "VMTEST_STALL_SECS=$STALL_SECS is not a number of seconds"
-watch_progress() { # PID
-	local pid=$1 serial=$RESULTS/serial.log state n=-1 last allowed since now
-	# The runner creates the console log when the emulator starts (Bochs may be built first).
-	while [ ! -f "$serial" ]; do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 1
-	done
-	since=$(date +%s)
-	allowed=$((BOOT_SECS * SCALE + STALL_SECS))
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 2
-		# "COUNT<TAB>LAST PROGRESS LINE" (the console log is small: tens of KB)
-		state=$(tr -d '\r' <"$serial" | awk '
-			/^(# |ok [0-9]+ |not ok [0-9]+ )/ { n++; l = $0 }
-			END { printf "%d\t%s", n, substr(l, 1, 100) }')
-		now=$(date +%s)
-		if [ "${state%%$'\t'*}" != "$n" ]; then
-			n=${state%%$'\t'*} since=$now allowed=$STALL_SECS
-			last=${state#*$'\t'}
-		elif [ $((now - since)) -gt "$allowed" ]; then
-			echo "no progress from the guest for $((now - since))s (after '${last:-the kernel start}'): host watchdog" \
-				>"$WORK/stalled"
-			warn "$(cat "$WORK/stalled"); stopping $EMU"
-			kill -TERM -- "-$pid" 2>/dev/null || true
-			return 0
-		fi
-	done
-}
-
-# run_emulator LIMIT CMDLINE: boot the guest with the emulator's own LIMIT and the progress
-# watchdog. Returns the runner's status; $WORK/stalled exists when the watchdog stopped it.
-run_emulator() {
-	local limit=$1 cmdline=$2 rc=0 wpid t0
-	rm -f "$WORK/stalled"
-	t0=$(date +%s)
-	# Its own process group, so that the watchdog can stop all of it (qemu.sh: timeout and
-	# QEMU; bochs/run.sh stops Bochs' own group on TERM).
-	set -m
-	if [ "$EMU" = qemu ]; then
-		"$RIG_DIR/qemu.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
-	else
-		BOCHS_CPUS=$BOOT_CPUS "$KIT_TOP/tools/bochs/run.sh" "$RIG_VMLINUZ" "$RESULTS/initrd.img" "$cmdline" "$RESULTS/serial.log" "$limit" "$MEM_MB" &
-	fi
-	RIG_EMU_PID=$!
-	set +m
-	watch_progress "$RIG_EMU_PID" &
-	wpid=$!
-	wait "$RIG_EMU_PID" || rc=$?
-	RIG_EMU_PID=
-	kill "$wpid" 2>/dev/null || true
-	wait "$wpid" 2>/dev/null || true
-	EMU_WALL=$(($(date +%s) - t0))
-	return $rc
-}
 
 # The emulator runs in a process group of its own (run_emulator): stop it with us. On INT and
 # TERM, die of the signal after that, so that a caller (the both-emulators loop, make, check.sh)
@@ -590,50 +412,55 @@ main() {
 	mkdir -p "$WORK" "$KIT_LOGS"
 	mv "$tsv" "$WORK/tests.tsv"
 	mv "$tsv.not-run" "$WORK/not-run"
-	local progs=() kmods=() name tmo opts prog kmod args total=0 testdir="" rc=0 n nopage=0
-	BOOT_CPUS=${TEST_CPUS_DEFAULT:-$MAX_CPUS}
-	local need=1
+	local progs=() kmods=() name tmo opts prog kmod args testdir=""
 	while IFS='|' read -r name tmo opts prog kmod args; do
-		total=$((total + tmo))
-		n=$(echo ",$opts," | sed -n 's/.*,cpus=\([0-9]*\),.*/\1/p')
-		[ -z "$n" ] || [ "$n" -le "$need" ] || need=$n
-		[ -z "$n" ] || [ "$n" -le "$BOOT_CPUS" ] || BOOT_CPUS=$n
 		[ -z "$kmod" ] || kmods+=("$kmod")
-		[ "$kmod" != rig_nopage ] || nopage=1
 		if [ -n "$prog" ] && [ "${prog:0:1}" != / ]; then progs+=("$prog"); fi
 	done <"$WORK/tests.tsv"
-	if [ "$nopage" = 1 ]; then
-		EXTRA_CMDLINE="${EXTRA_CMDLINE:+$EXTRA_CMDLINE }mem=${NOPAGE_LIMIT_MB}M"
-		GUEST_PARAMS+=$'\n'"PARAMS_rig_nopage='base=$(printf '%#x' $((NOPAGE_LIMIT_MB << 20))) size=$(printf '%#x' $((NOPAGE_POOL_MB << 20)))'"
-	fi
 	rig_kernel "$KERNEL"
 	check_modules
 	[ ${#progs[@]} -eq 0 ] || testdir=$("$RIG_DIR/build-tests.sh" "${progs[@]}")
-	[ ${#kmods[@]} -eq 0 ] || build_kmods "${kmods[@]}"
-	make_initramfs "$WORK/tests.tsv" "$testdir"
-	# 115200 baud: at the default 9600 the console drains ~1 KB per guest second, and a run
-	# that ends quickly would power off with its results still queued in the tty.
-	local cmdline="console=ttyS0,115200 loglevel=4 log_buf_len=4M panic=-1 $EXTRA_CMDLINE${VMTEST_CMDLINE:+ $VMTEST_CMDLINE}"
-	# A run with a cpus=N test (N >= 2): CPUs 1..N-1 have no scheduler tick while they run one
-	# task, so a vCPU running L2 there leaves the guest only when something kicks it (a lost kick
-	# shows; with the tick it would be hidden within a few ms). CPU 0 keeps the housekeeping.
-	[ "$need" -lt 2 ] || cmdline="$cmdline nohz_full=1-$((need - 1))"
-	# Bochs with two CPUs misses wake-ups from MWAIT: MONITOR invalidates the other CPUs' TLB
-	# entries with the monitored physical address taken for a linear one, so a CPU that already
-	# holds a direct write pointer to the page sets TIF_NEED_RESCHED there without waking the
-	# sleeper (Linux sends no IPI to a CPU that polls in mwait_idle). Seen as "workqueue lockup,
-	# cpu=1 is busy ... idling at mwait_idle" and a soft lockup in smp_call_function_many_cond on
-	# the debug kernel. HLT idle makes every wake-up an IPI (Documentation/bochs.md).
-	if [ "$EMU" = bochs ] && [ "$BOOT_CPUS" -ge 2 ]; then cmdline="$cmdline idle=halt"; fi
-	local limit=$((BOOT_SECS * SCALE + total + 30))
-	# Bochs is built on first use (tools/bochs/build.sh, cached): before the boot, not in it.
-	if [ "$EMU" = bochs ]; then
-		"$KIT_TOP/tools/bochs/build.sh" >/dev/null || die "could not build Bochs (tools/bochs/build.sh)"
-	fi
-	log "booting $RIG_KREL in $EMU with $BOOT_CPUS CPU(s) and $(wc -l <"$WORK/tests.tsv") test(s), at most ${limit}s, at most ${STALL_SECS}s without progress (console: $RESULTS/serial.log)"
-	run_emulator "$limit" "$cmdline" || rc=$?
-	[ -f "$RESULTS/serial.log" ] || : >"$RESULTS/serial.log"
-	parse_results "$WORK/tests.tsv" "$rc"
+	# (not in a || list: set -e must hold in cache_publish's builder)
+	if [ ${#kmods[@]} -gt 0 ]; then build_kmods "${kmods[@]}"; fi
+	# VMTEST_BOOTS=one (the default): one boot with as many CPUs as the most demanding test asks
+	# for (boot_cpus_of); the others run on CPU 0 alone. VMTEST_BOOTS=per-cpus: one boot per CPU
+	# count, so that a one-CPU test really runs on a one-CPU host; the first boot's pseudo-tests
+	# are boot and shutdown, a later one's boot-cpusN and shutdown-cpusN, its console
+	# serial-cpusN.log. Measured on the stock Bochs list (Documentation/rig.md, "Two CPUs on
+	# Bochs"): the one-CPU tests took as long in the two-CPU boot as in a one-CPU boot (an idle
+	# CPU 1 halts), and the second boot cost 39 s more, so one boot is the default.
+	local n line groups=() tag serial cpus_used="" wall=0
+	while IFS='|' read -r name _ opts _; do
+		boot_cpus_of "$opts"
+	done <"$WORK/tests.tsv" | sort -n | uniq >"$WORK/boot-cpus"
+	[ "${VMTEST_BOOTS:-one}" = per-cpus ] || tail -n 1 "$WORK/boot-cpus" >"$WORK/boot-cpus.one"
+	[ "${VMTEST_BOOTS:-one}" = per-cpus ] || mv "$WORK/boot-cpus.one" "$WORK/boot-cpus"
+	mapfile -t groups <"$WORK/boot-cpus"
+	mkdir -p "$RESULTS/tests"
+	: >"$RESULTS/results"
+	for n in "${groups[@]}"; do
+		if [ ${#groups[@]} -eq 1 ]; then
+			cp "$WORK/tests.tsv" "$WORK/boot-$n.tsv"
+		else
+			while IFS= read -r line; do
+				IFS='|' read -r _ _ opts _ <<<"$line"
+				[ "$(boot_cpus_of "$opts")" != "$n" ] || printf '%s\n' "$line"
+			done <"$WORK/tests.tsv" >"$WORK/boot-$n.tsv"
+		fi
+		if [ "$n" = "${groups[0]}" ]; then
+			tag="" serial=$RESULTS/serial.log
+		else
+			tag=-cpus$n serial=$RESULTS/serial-cpus$n.log
+		fi
+		boot_setup "$WORK/boot-$n.tsv" "$serial" "$tag"
+		boot_guest "$WORK/boot-$n.tsv" "$testdir"
+		[ -f "$serial" ] || : >"$serial"
+		parse_results "$WORK/boot-$n.tsv" "$BOOT_RC" "$serial" "$tag"
+		cpus_used=${cpus_used:+$cpus_used+}$BOOT_CPUS
+		wall=$((wall + EMU_WALL))
+	done
+	BOOT_CPUS=$cpus_used EMU_WALL=$wall
+	not_run_results
 	compare_baseline
 	report
 }

@@ -34,6 +34,7 @@
 #include "processor.h"
 #include "vmx.h"
 #include "svm_util.h"
+#include "rig_irq.h"
 
 #define ROUNDS		32
 #define QUIET_TICKS	20
@@ -103,30 +104,6 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* CPU @cpu's count of the interrupt @name ("RES:", "LOC:") in /proc/interrupts. */
-static unsigned long irq_count(const char *name, int cpu)
-{
-	unsigned long v = 0;
-	char line[4096], *s;
-	FILE *f = fopen("/proc/interrupts", "r");
-	int i;
-
-	TEST_ASSERT(f, "cannot read /proc/interrupts");
-	while (fgets(line, sizeof(line), f)) {
-		s = line;
-		while (*s == ' ')
-			s++;
-		if (strncmp(s, name, strlen(name)))
-			continue;
-		s += strlen(name);
-		for (i = 0; i <= cpu; i++)
-			v = strtoul(s, &s, 10);
-		break;
-	}
-	fclose(f);
-	return v;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -166,10 +143,10 @@ int main(void)
 	while (!READ_ONCE(*count))
 		TEST_ASSERT(now() - t0 < 30, "L2 did not start in 30s");
 	for (window = 0; window < 5; window++) {
-		loc0 = irq_count("LOC:", 1);
+		loc0 = rig_irq_count("LOC:", 1);
 		c0 = READ_ONCE(*count);
 		sleep(1);
-		ticks = irq_count("LOC:", 1) - loc0;
+		ticks = rig_irq_count("LOC:", 1) - loc0;
 		TEST_ASSERT(READ_ONCE(*count) != c0, "L2 stopped spinning");
 		if (ticks <= QUIET_TICKS)
 			break;
@@ -177,7 +154,7 @@ int main(void)
 	TEST_ASSERT(ticks <= QUIET_TICKS,
 		    "CPU 1 took %lu timer interrupts in a second of L2 spinning: not tickless (boot with nohz_full=1)",
 		    ticks);
-	res0 = irq_count("RES:", 1);
+	res0 = rig_irq_count("RES:", 1);
 	for (i = 0; i < ROUNDS; i++) {
 		/* L2 must be running right now: its counter moves while we watch. */
 		t0 = now();
@@ -195,7 +172,7 @@ int main(void)
 				    i);
 	}
 	pthread_join(thread, NULL);
-	res1 = irq_count("RES:", 1);
+	res1 = rig_irq_count("RES:", 1);
 
 	qsort(lat_us, ROUNDS, sizeof(lat_us[0]), cmp_double);
 	median = lat_us[ROUNDS / 2];

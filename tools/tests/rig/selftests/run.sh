@@ -3,7 +3,8 @@
 #
 #   tools/tests/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
-# Boots once with TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail
+# Boots with VMTEST_BOOTS=per-cpus (on Bochs twice, one boot per CPU count: the cpus=2 tests in a
+# two-CPU boot after a one-CPU boot with the others) with TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail
 # rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-stall" and VMTEST_STALL_SECS=45,
 # and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
@@ -31,18 +32,22 @@
 #   - rig-modparams ran on our modules reloaded with kvm.halt_poll_ns=12345, rig-modparams-back
 #     found the boot's value again, and rig-modparams-bogus (a parameter kvm.ko does not have)
 #     FAILED without running ("module parameter not in effect");
+#   - on Bochs the cpus=2 tests ran in a second boot, with two CPUs (boot-cpus2, shutdown-cpus2,
+#     serial-cpus2.log), the others in the first, with one; QEMU booted once, with three;
 #   - vmtest.sh exited non-zero and wrote failed=6 to RESULTS/summary;
 # then boots again (on Bochs with one CPU: no cpus=2 test) with TESTS="rig-true rig-irqoff
-# rig-virq-masked rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" and a
-# baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed) and checks that
-# rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that rig-virq-masked (a
-# virtual interrupt pending with IF=0 while host interrupts arrive) passed on Bochs and skipped
-# on QEMU, that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
+# rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
+# rig-warn-late" and a baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed)
+# and checks that rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that
+# rig-virq-masked (a virtual interrupt pending with IF=0 while host interrupts arrive) passed on
+# Bochs and skipped on QEMU, that rig-xfail-first (xfail=TEXT;TEXT, fails with the first) is
+# reported ok, that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
 # with another text) FAILED, rig-skips (skips, passed in the baseline) FAILED, rig-may-skip (the
 # same with may-skip=) is a skip, rig-warn-late (a module whose delayed work WARNs 2 s after its
 # load) passed and shutdown FAILED with that WARNING, and failed=4;
 # and that bad input is refused before anything boots: an unknown test name, an unknown
-# emulator, an unknown kernel, a test program that does not build.
+# emulator, an unknown kernel, a test program that does not build, an xfail= with an empty
+# alternative or a ','.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../../../.." && pwd)
@@ -81,10 +86,18 @@ refused unknown-test "unknown test 'no_such_test'" EMU="$EMU" TESTS=no_such_test
 refused unknown-emulator "unknown emulator" EMU=vmware
 refused unknown-kernel "KERNEL=nosuch: unknown kernel" EMU="$EMU" KERNEL=nosuch
 refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=rig-broken-build
+# xfail=TEXT;TEXT: an empty alternative would match any failure, a ',' would split the options.
+badlist=$OUT-lists
+mkdir -p "$badlist"
+printf 'bad-xfail\txfail=good+text; prog=/bin/true\n' >"$badlist/empty-alternative.list"
+printf 'bad-xfail\txfail=one,two prog=/bin/true\n' >"$badlist/comma.list"
+refused xfail-empty-alternative "xfail=good\+text;: expected xfail=TEXT" EMU="$EMU" VMTEST_LIST="$badlist/empty-alternative.list"
+refused xfail-comma "xfail=one,two: expected xfail=TEXT" EMU="$EMU" VMTEST_LIST="$badlist/comma.list"
+rm -rf "$badlist"
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU VMTEST_BOOTS=per-cpus TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check summary-failed-6 "$(grep -qx 'failed=6' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
@@ -117,13 +130,32 @@ check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .
 # poll, long before the boot's own limit.
 n=$(field rig-stall 4 | sed -n 's/.*no progress from the guest for \([0-9]*\)s.*/\1/p')
 check stall-stopped-in-time "$([ -n "$n" ] && [ "$n" -ge 45 ] && [ "$n" -le 60 ]; echo $?)" "rig-stall stopped after ${n:-?}s without progress (VMTEST_STALL_SECS=45)"
+# One boot per CPU count: on Bochs the cpus=2 tests (rig-smp, rig-smp-one-cpu, rig-l2-kick) ran
+# in a second boot with two CPUs, after the watchdog stopped the first (one CPU, the rest); QEMU
+# boots once, with three.
+console_has() { # FILE LINE-REGEX
+	tr -d '\r' <"$1" 2>/dev/null | grep -Eq "$2"
+}
+if [ "$EMU" = bochs ]; then
+	check boot-per-cpu-count "$(grep -qx 'cpus=1+2' "$OUT/summary" && [ "$(field boot 2)" = ok ] \
+		&& [ "$(field boot-cpus2 2)" = ok ] && [ "$(field shutdown-cpus2 2)" = ok ] \
+		&& console_has "$OUT/serial.log" '^# vmtest: guest runner up, .*, 1 CPUs$' \
+		&& console_has "$OUT/serial-cpus2.log" '^# vmtest: guest runner up, .*, 2 CPUs$' \
+		&& console_has "$OUT/serial-cpus2.log" '^# vmtest-begin: rig-smp$' \
+		&& ! console_has "$OUT/serial.log" '^# vmtest-begin: rig-smp$' \
+		&& console_has "$OUT/serial.log" '^# vmtest-begin: rig-true$'; echo $?)" \
+		"summary $(grep cpus= "$OUT/summary"), boot-cpus2: $(field boot-cpus2 2), shutdown-cpus2: $(field shutdown-cpus2 2)"
+else
+	check one-boot "$(grep -qx 'cpus=3' "$OUT/summary" && [ -z "$(field boot-cpus3 2)" ] \
+		&& console_has "$OUT/serial.log" '^# vmtest-begin: rig-smp$'; echo $?)" "summary $(grep cpus= "$OUT/summary")"
+fi
 
 # --- a second boot: honest counting ---
 # A baseline of its own (input, not output of this run): rig-skips and rig-may-skip passed there.
 COUNT=$OUT-count
 printf '%s\tok\t0\t\n' boot rig-skips rig-may-skip >"$COUNT.baseline"
 rc=0
-EMU=$EMU TESTS="rig-true rig-irqoff rig-virq-masked rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
+EMU=$EMU TESTS="rig-true rig-irqoff rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
 cat "$COUNT.log"
 cfield() { OUT=$COUNT field "$@"; }
 check count-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
@@ -139,6 +171,7 @@ if [ "$EMU" = bochs ]; then
 else
 	check virq-masked-skips "$([ "$(cfield rig-virq-masked 2)" = skip ] && cfield rig-virq-masked 4 | grep -q 'X2APIC\|enable_apicv\|kvm_intel'; echo $?)" "rig-virq-masked: $(cfield rig-virq-masked 2) $(cfield rig-virq-masked 4)"
 fi
+check xfail-first-alternative "$([ "$(cfield rig-xfail-first 2)" = xfail ]; echo $?)" "rig-xfail-first: $(cfield rig-xfail-first 2) $(cfield rig-xfail-first 4)"
 check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield rig-xfail-skips 4 | grep -q 'skipped (exit 4), but it must fail'; echo $?)" "rig-xfail-skips: $(cfield rig-xfail-skips 2) $(cfield rig-xfail-skips 4)"
 check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep -q "not with 'expected failure'"; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
 check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep -q 'skipped, but it passed in'; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"

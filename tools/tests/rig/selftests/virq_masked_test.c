@@ -27,6 +27,7 @@
 #include "processor.h"
 #include "apic.h"
 #include "ucall_common.h"
+#include "rig_irq.h"
 
 #define RIG_VIRQ_VECTOR		0xb5
 #define RIG_MIN_HOST_IRQS	50
@@ -54,34 +55,6 @@ static void guest_code(void)
 	asm volatile("sti; nop; cli");
 	GUEST_ASSERT_EQ(irqs_received, 1);
 	GUEST_DONE();
-}
-
-/* Local timer interrupts taken so far by @cpu (the "LOC" line of /proc/interrupts). */
-static unsigned long local_timer_irqs(int cpu)
-{
-	char line[4096];
-	unsigned long n = 0;
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	TEST_ASSERT(f, "cannot open /proc/interrupts");
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end;
-		int i;
-
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, "LOC:", 4))
-			continue;
-		p += 4;
-		for (i = 0; i <= cpu; i++) {
-			n = strtoul(p, &end, 10);
-			TEST_ASSERT(end != p, "no LOC count for CPU %d in /proc/interrupts", cpu);
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return n;
 }
 
 static bool apicv_enabled(void)
@@ -120,11 +93,11 @@ int main(void)
 	vm_install_exception_handler(vm, RIG_VIRQ_VECTOR, guest_irq_handler);
 
 	cpu = sched_getcpu();
-	irqs_before = local_timer_irqs(cpu);
+	irqs_before = rig_irq_count("LOC:", cpu);
 	pthread_create(&thread, NULL, stopper, vm);
 	vcpu_run(vcpu);
 	pthread_join(thread, NULL);
-	irqs_after = local_timer_irqs(cpu);
+	irqs_after = rig_irq_count("LOC:", cpu);
 
 	switch (get_ucall(vcpu, &uc)) {
 	case UCALL_ABORT:
