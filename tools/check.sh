@@ -4,6 +4,8 @@
 #
 #   tools/check.sh            all suites
 #   tools/check.sh SUITE...   only these suites: kit, gates, gate-tests, rig, vmtest
+#   CHECK_FULL=1 tools/check.sh   `make check-full`: also the tests that do not fit make check's
+#                             time budget (below), and the rig's `full` list entries (VMTEST_FULL)
 #
 # kit: the build kit (tools/tests/kit); gates: the maintainer gates on patches/; gate-tests: the
 # gates' own tests on the fixture series (tools/tests/gates), the sleeping fixture caught by the
@@ -12,7 +14,9 @@
 # VMTEST_KERNELS (default "stock debug").
 #
 # A test is an executable under tools/tests/<suite>/ (run in name order): exit 0 passes, exit 4
-# (KSFT_SKIP) skips with the reason on its last output line, anything else fails. Its output goes
+# (KSFT_SKIP) skips with the reason on its last output line, anything else fails. A test with a
+# line "# check-full-only: REASON" runs only with CHECK_FULL=1; make check reports it as a skip
+# that names make check-full and gives REASON. Its output goes
 # to build/logs/check/<suite>/<name>.log. The gates (tools/gates/run.sh) and the test rig
 # (tools/rig/vmtest.sh) report their own tests and leave their counts in RESULTS/summary
 # (passed=N, failed=N, skipped=N).
@@ -38,14 +42,23 @@ run_test() {
 	   result_line skip "$suite/$name" "$secs" "$(tail -n1 "$logf")" ;;
 	*) failed=$((failed + 1)); failures+=("$suite/$name")
 	   result_line FAIL "$suite/$name" "$secs" "(log: $logf)"
-	   tail -n 5 "$logf" | sed 's/^/        | /' ;;
+	   # The log's own FAIL lines first (a runner's failed check may be far from its end), then
+	   # its last lines.
+	   { grep -E '^FAIL ' "$logf" | head -n 10; tail -n 5 "$logf"; } | sed 's/^/        | /' ;;
 	esac
 }
 
 run_suite_dir() {
-	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t
+	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t name why
 	for t in "$dir"/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
+		why=$(sed -n 's/^# check-full-only: //p' "$t" | head -n 1)
+		if [ -n "$why" ] && [ "$CHECK_FULL" != 1 ]; then
+			name=$(basename "$t")
+			skipped=$((skipped + 1))
+			result_line skip "$suite/${name%.sh}" 0 "not run by make check ($why): make check-full runs it"
+			continue
+		fi
 		run_test "$suite" "$t"
 	done
 }
@@ -68,6 +81,12 @@ run_external() {
 	fi
 }
 
+case ${CHECK_FULL:=0} in
+0|1) ;;
+*) die "CHECK_FULL=$CHECK_FULL: expected 0 or 1" ;;
+esac
+# The rig's `full` list entries run in make check-full only (tools/rig/vmtest.sh).
+export VMTEST_FULL=$CHECK_FULL
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(kit gates gate-tests rig vmtest)
 rm -rf "$CHECK_LOGS"

@@ -12,8 +12,8 @@
 #     entry has may-skip=REASON ('+' for spaces): then it stays a skip, with that reason quoted;
 #   - with --full (the whole list was run): a test that passed in the baseline and has no result
 #     is a FAIL (it was dropped from the list, or renamed, without updating the baseline);
-#   - the tests named in the --exempt FILE (one a line: stock-only tests the debug kernel does
-#     not run) are not compared.
+#   - the tests named in the --exempt FILE (one a line: those the run left out, stock-only ones
+#     on the debug kernel, full ones outside make check-full) are not compared.
 set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }

@@ -25,6 +25,8 @@
 #                       to run a test that the list leaves out, with its options)
 #   VMTEST_BOOTS=one|per-cpus  one boot with the most CPUs any test asks for (default), or one
 #                       boot per CPU count (Bochs: the cpus=2 tests in a second, two-CPU boot)
+#   VMTEST_FULL=1       also run the list's full / full=debug tests (make check-full); without
+#                       it they are reported as skips that name make check-full
 #
 # Results: RESULTS/serial.log (the whole console; with VMTEST_BOOTS=per-cpus RESULTS/serial-cpusN.log
 # of a later boot with N CPUs), RESULTS/tests/<name>.log (each test's output
@@ -70,6 +72,10 @@ case ${VMTEST_BOOTS:-one} in
 one|per-cpus) ;;
 *) die "VMTEST_BOOTS=$VMTEST_BOOTS: expected one or per-cpus" ;;
 esac
+case ${VMTEST_FULL:-0} in
+0|1) ;;
+*) die "VMTEST_FULL=$VMTEST_FULL: expected 0 or 1" ;;
+esac
 
 # --- checks that come before anything is built or booted ---------------------------------------
 check_kernel() {
@@ -83,7 +89,8 @@ check_kernel() {
 # CPUs: it runs on CPUs 0..N-1 of a host booted with at least N), prog=PATH, kmod=NAME (alone:
 # the test is loading the module; with prog=: a helper module loaded before the program),
 # trace=EVENT+EVENT, numastat, stock-only (not run on the debug kernel: reported as a skip; the
-# list says why), base-kvm[=PARAM+PARAM] (run on the booted kernel's own KVM modules, i.e. the
+# list says why), full (run only with VMTEST_FULL=1, make check-full: a skip otherwise),
+# full=debug (the same on the debug kernel only; the stock kernel always runs it), base-kvm[=PARAM+PARAM] (run on the booted kernel's own KVM modules, i.e. the
 # base, with these kvm.ko parameters; ours are loaded again for the next test that does not ask
 # for them), modparams=MOD.P=V+MOD.P=V (on our modules loaded with these parameters as well:
 # kvm_intel.ept=0; checked in /sys/module before the test runs), xfail[=TEXT] (the
@@ -115,7 +122,7 @@ parse_line() {
 			[[ ${w#xfail=} =~ ^[^,\;]*[^,\;+][^,\;]*(\;[^,\;]*[^,\;+][^,\;]*)*$ ]] \
 				|| die "$file: '$name': $w: expected xfail=TEXT[;TEXT...], each TEXT non-empty and without ',' ('+' for spaces)"
 			opts=${opts:+$opts,}$w ;;
-		trace=*|numastat|stock-only|base-kvm|base-kvm=*|xfail) opts=${opts:+$opts,}$w ;;
+		trace=*|numastat|stock-only|full|full=debug|base-kvm|base-kvm=*|xfail) opts=${opts:+$opts,}$w ;;
 		modparams=*)
 			[[ ${w#modparams=} =~ ^(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+(\+(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+)*$ ]] \
 				|| die "$file: '$name': $w: expected modparams=MODULE.PARAM=VALUE[+MODULE.PARAM=VALUE...] with MODULE kvm, kvm_intel or kvm_amd"
@@ -123,7 +130,7 @@ parse_line() {
 		may-skip=?*)
 			[[ $w != *,* ]] || die "$file: '$name': $w: no ',' in the reason ('+' for spaces)"
 			opts=${opts:+$opts,}$w ;;
-		*) die "$file: '$name': unknown option '$w' (options: timeout= cpus= prog= kmod= trace= numastat stock-only base-kvm[=] modparams= xfail[=] may-skip=; arguments go after --)" ;;
+		*) die "$file: '$name': unknown option '$w' (options: timeout= cpus= prog= kmod= trace= numastat stock-only full[=debug] base-kvm[=] modparams= xfail[=] may-skip=; arguments go after --)" ;;
 		esac
 		i=$((i + 1))
 	done
@@ -198,12 +205,24 @@ resolve_tests() {
 		done
 	fi
 	rm -f "$out.list" "$out.rig"
-	# stock-only tests are not run on the debug kernel; they are reported as skipped.
+	# Tests this run leaves out, reported as skips with the reason (NAME<TAB>REASON in
+	# $out.not-run): stock-only ones on the debug kernel; without VMTEST_FULL=1, full ones, and
+	# full=debug ones on the debug kernel.
+	local full=0
+	[ "${VMTEST_FULL:-0}" != 1 ] || full=1
 	: >"$out.not-run"
-	if [ "$KERNEL" = debug ]; then
-		awk -F'|' '$3 ~ /(^|,)stock-only(,|$)/ { print $1 }' "$out" >"$out.not-run"
-		awk -F'|' '$3 !~ /(^|,)stock-only(,|$)/' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
-	fi
+	: >"$out.tmp"
+	awk -F'|' -v debug="$([ "$KERNEL" = debug ] && echo 1 || echo 0)" -v full="$full" -v list="$(basename "$LIST")" \
+		-v out="$out.tmp" -v notrun="$out.not-run" '
+		function has(o) { return ("," $3 ",") ~ ("," o ",") }
+		debug && has("stock-only") {
+			print $1 "\tnot run on the debug kernel (stock-only in " list ", which says why)" > notrun; next }
+		!full && (has("full") || (debug && has("full=debug"))) {
+			print $1 "\tnot run by make check" (has("full") ? "" : " on the debug kernel") \
+				" (full" (has("full") ? "" : "=debug") " in " list "): make check-full runs it" > notrun; next }
+		{ print > out }
+		END { close(out); close(notrun) }' "$out"
+	mv "$out.tmp" "$out"
 	[ -s "$out" ] || die "no tests to run"
 	local dup
 	dup=$(cut -d'|' -f1 "$out" | sort | uniq -d | head -n1)
@@ -325,11 +344,11 @@ parse_results() {
 	done
 }
 
-# The tests the debug kernel does not run, as skips, after the boots' results.
+# The tests this run left out (resolve_tests), as skips, after the boots' results.
 not_run_results() {
-	local n
-	while IFS= read -r n; do
-		printf '%s\tskip\t0\t%s\n' "$n" "not run on the debug kernel (stock-only in $(basename "$LIST"), which says why)" >>"$RESULTS/results"
+	local n reason
+	while IFS=$'\t' read -r n reason; do
+		printf '%s\tskip\t0\t%s\n' "$n" "$reason" >>"$RESULTS/results"
 	done <"$WORK/not-run"
 	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"
 }
@@ -351,7 +370,8 @@ compare_baseline() {
 	if [ -z "${TESTS:-}" ] && { [ -z "${VMTEST_LIST:-}" ] || [ -n "${VMTEST_BASELINE:-}" ]; }; then
 		full=(--full)
 	fi
-	"$RIG_DIR/baseline.sh" "${full[@]}" --exempt "$WORK/not-run" "$BASELINE" "$WORK/tests.tsv" \
+	cut -f1 "$WORK/not-run" >"$WORK/exempt"
+	"$RIG_DIR/baseline.sh" "${full[@]}" --exempt "$WORK/exempt" "$BASELINE" "$WORK/tests.tsv" \
 		"$RESULTS/results" >"$WORK/results.new" || die "could not compare the results with $BASELINE"
 	mv "$WORK/results.new" "$RESULTS/results"
 	cut -f1,3 "$RESULTS/results" >"$RESULTS/timings"

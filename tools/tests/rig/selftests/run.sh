@@ -4,12 +4,12 @@
 #   tools/tests/rig/selftests/run.sh [EMU]      (EMU: qemu (default) or bochs)
 #
 # Boots with VMTEST_BOOTS=per-cpus (on Bochs twice, one boot per CPU count: the cpus=2 tests in a
-# two-CPU boot after a one-CPU boot with the others) with TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail
-# rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-stall" and VMTEST_STALL_SECS=45,
-# and checks that:
+# two-CPU boot after a one-CPU boot with the others), VMTEST_FULL=1 and VMTEST_STALL_SECS=45,
+# with the TESTS of the first vmtest.sh call below, and checks that:
 #   - rig-warn (a module that WARNs on load) FAILED, and the reason quotes the WARNING line;
 #   - rig-hang (sleeps forever, 5 s timeout) FAILED with a TIMEOUT, and was killed in time;
-#   - rig-true, after the hang, passed (the run goes on after a killed test);
+#   - rig-true, after the hang, passed (the run goes on after a killed test), and so did rig-full
+#     (listed full: this boot has VMTEST_FULL=1, as make check-full);
 #   - rig-base-kvm ran on the booted kernel's own KVM modules with allow_unsafe_mappings=1, and
 #     rig-kvm-back, after it, on ours again;
 #   - rig-xfail (listed xfail=TEXT, fails with TEXT) is reported ok, rig-xfail-passes (listed
@@ -36,17 +36,19 @@
 #     serial-cpus2.log), the others in the first, with one; QEMU booted once, with three;
 #   - vmtest.sh exited non-zero and wrote failed=6 to RESULTS/summary;
 # then boots again (on Bochs with one CPU: no cpus=2 test) with TESTS="rig-true rig-irqoff
-# rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip
-# rig-warn-late" and a baseline of its own (VMTEST_BASELINE: rig-skips and rig-may-skip passed)
+# rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-full
+# rig-full-debug rig-warn-late", VMTEST_FULL=0 and a baseline of its own (VMTEST_BASELINE:
+# rig-skips and rig-may-skip passed)
 # and checks that rig-irqoff (a vCPU spinning with IF=0, interrupted by SIGALRM) passed, that
 # rig-virq-masked (a virtual interrupt pending with IF=0 while host interrupts arrive) passed on
 # Bochs and skipped on QEMU, that rig-xfail-first (xfail=TEXT;TEXT, fails with the first) is
-# reported ok, that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
+# reported ok, that rig-full (listed full, no VMTEST_FULL) is a skip naming make check-full and
+# rig-full-debug (full=debug) ran on the stock kernel, that rig-xfail-skips (listed xfail, skips) and rig-xfail-other (xfail=TEXT, fails
 # with another text) FAILED, rig-skips (skips, passed in the baseline) FAILED, rig-may-skip (the
 # same with may-skip=) is a skip, rig-warn-late (a module whose delayed work WARNs 2 s after its
 # load) passed and shutdown FAILED with that WARNING, and failed=4;
 # and that bad input is refused before anything boots: an unknown test name, an unknown
-# emulator, an unknown kernel, a test program that does not build, an xfail= with an empty
+# emulator, an unknown kernel, a VMTEST_FULL other than 0 or 1, a test program that does not build, an xfail= with an empty
 # alternative or a ','.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all checks passed.
 set -uo pipefail
@@ -85,6 +87,7 @@ refused() { # NAME EXPECTED-MESSAGE-REGEX ENV...
 refused unknown-test "unknown test 'no_such_test'" EMU="$EMU" TESTS=no_such_test
 refused unknown-emulator "unknown emulator" EMU=vmware
 refused unknown-kernel "KERNEL=nosuch: unknown kernel" EMU="$EMU" KERNEL=nosuch
+refused full-not-boolean "VMTEST_FULL=yes: expected 0 or 1" EMU="$EMU" VMTEST_FULL=yes
 refused broken-build "failed to build: rig/broken_build_test" EMU="$EMU" TESTS=rig-broken-build
 # xfail=TEXT;TEXT: an empty alternative would match any failure, a ',' would split the options.
 badlist=$OUT-lists
@@ -97,7 +100,7 @@ rm -rf "$badlist"
 
 # --- one boot with the rig's self-tests ---
 rc=0
-EMU=$EMU VMTEST_BOOTS=per-cpus TESTS="rig-warn rig-hang rig-true rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
+EMU=$EMU VMTEST_BOOTS=per-cpus VMTEST_FULL=1 TESTS="rig-warn rig-hang rig-true rig-full rig-base-kvm rig-kvm-back rig-xfail rig-xfail-passes rig-quiet rig-smp rig-smp-one-cpu rig-l2-kick rig-nopage-refuse-ram rig-nopage-refuse-hole rig-nopage rig-pfnmap-pages rig-nopage-wrong rig-modparams rig-modparams-back rig-modparams-bogus rig-stall" VMTEST_STALL_SECS=45 RESULTS=$OUT "$RIG/vmtest.sh" >"$OUT.log" 2>&1 || rc=$?
 cat "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check summary-failed-6 "$(grep -qx 'failed=6' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
@@ -109,6 +112,7 @@ check hang-times-out "$(field rig-hang 4 | grep -q 'TIMEOUT'; echo $?)" "rig-han
 secs=$(field rig-hang 3)
 check hang-killed-in-time "$(awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 4 && s < 15) }'; echo $?)" "rig-hang took ${secs}s (timeout 5s)"
 check run-goes-on "$([ "$(field rig-true 2)" = ok ]; echo $?)" "rig-true: $(field rig-true 2) $(field rig-true 4)"
+check full-runs-in-check-full "$([ "$(field rig-full 2)" = ok ]; echo $?)" "rig-full (VMTEST_FULL=1): $(field rig-full 2) $(field rig-full 4)"
 check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base-kvm: $(field rig-base-kvm 2) $(field rig-base-kvm 4)"
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
@@ -155,7 +159,7 @@ fi
 COUNT=$OUT-count
 printf '%s\tok\t0\t\n' boot rig-skips rig-may-skip >"$COUNT.baseline"
 rc=0
-EMU=$EMU TESTS="rig-true rig-irqoff rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
+EMU=$EMU VMTEST_FULL=0 TESTS="rig-true rig-irqoff rig-virq-masked rig-xfail-first rig-xfail-skips rig-xfail-other rig-skips rig-may-skip rig-full rig-full-debug rig-warn-late" VMTEST_BASELINE=$COUNT.baseline RESULTS=$COUNT "$RIG/vmtest.sh" >"$COUNT.log" 2>&1 || rc=$?
 cat "$COUNT.log"
 cfield() { OUT=$COUNT field "$@"; }
 check count-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
@@ -176,6 +180,8 @@ check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield
 check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep -q "not with 'expected failure'"; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
 check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep -q 'skipped, but it passed in'; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"
 check may-skip-skips "$([ "$(cfield rig-may-skip 2)" = skip ] && cfield rig-may-skip 4 | grep -qF '(may skip: rig self-test)'; echo $?)" "rig-may-skip: $(cfield rig-may-skip 2) $(cfield rig-may-skip 4)"
+check full-skips-in-check "$([ "$(cfield rig-full 2)" = skip ] && cfield rig-full 4 | grep -q 'make check-full runs it'; echo $?)" "rig-full: $(cfield rig-full 2) $(cfield rig-full 4)"
+check full-debug-runs-on-stock "$([ "$(cfield rig-full-debug 2)" = ok ]; echo $?)" "rig-full-debug (stock kernel): $(cfield rig-full-debug 2) $(cfield rig-full-debug 4)"
 check warn-late-passes "$([ "$(cfield rig-warn-late 2)" = ok ]; echo $?)" "rig-warn-late: $(cfield rig-warn-late 2) $(cfield rig-warn-late 4) (its WARN must come after its own check)"
 check shutdown-catches-late-warn "$([ "$(cfield shutdown 2)" = FAIL ] && cfield shutdown 4 | grep -q 'after the last test (rig-warn-late): WARNING: .*rig_warn_late'; echo $?)" "shutdown: $(cfield shutdown 2) $(cfield shutdown 4)"
 
