@@ -44,7 +44,7 @@ run_test() {
 	   result_line FAIL "$suite/$name" "$secs" "(log: $logf)"
 	   # The log's own FAIL lines first (a runner's failed check may be far from its end), then
 	   # its last lines.
-	   { grep -E '^FAIL ' "$logf" | head -n 10; tail -n 5 "$logf"; } | sed 's/^/        | /' ;;
+	   { grep -E '^FAIL[: ]' "$logf" | head -n 10 || true; tail -n 5 "$logf"; } | sed 's/^/        | /' ;;
 	esac
 }
 

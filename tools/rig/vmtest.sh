@@ -122,7 +122,10 @@ parse_line() {
 			[[ ${w#xfail=} =~ ^[^,\;]*[^,\;+][^,\;]*(\;[^,\;]*[^,\;+][^,\;]*)*$ ]] \
 				|| die "$file: '$name': $w: expected xfail=TEXT[;TEXT...], each TEXT non-empty and without ',' ('+' for spaces)"
 			opts=${opts:+$opts,}$w ;;
-		trace=*|numastat|stock-only|full|full=debug|base-kvm|base-kvm=*|xfail) opts=${opts:+$opts,}$w ;;
+		trace=*|base-kvm=*)
+			[[ $w != *,* ]] || die "$file: '$name': $w: no ',' in the value ('+' between several)"
+			opts=${opts:+$opts,}$w ;;
+		numastat|stock-only|full|full=debug|base-kvm|xfail) opts=${opts:+$opts,}$w ;;
 		modparams=*)
 			[[ ${w#modparams=} =~ ^(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+(\+(kvm|kvm_intel|kvm_amd)\.[a-z0-9_]+=[^+,]+)*$ ]] \
 				|| die "$file: '$name': $w: expected modparams=MODULE.PARAM=VALUE[+MODULE.PARAM=VALUE...] with MODULE kvm, kvm_intel or kvm_amd"
@@ -219,10 +222,12 @@ resolve_tests() {
 			print $1 "\tnot run on the debug kernel (stock-only in " list ", which says why)" > notrun; next }
 		!full && (has("full") || (debug && has("full=debug"))) {
 			print $1 "\tnot run by make check" (has("full") ? "" : " on the debug kernel") \
-				" (full" (has("full") ? "" : "=debug") " in " list "): make check-full runs it" > notrun; next }
+				" (full" (has("full") ? "" : "=debug") " in " list "): make check-full runs it (VMTEST_FULL=1)" > notrun; next }
 		{ print > out }
 		END { close(out); close(notrun) }' "$out"
 	mv "$out.tmp" "$out"
+	[ -s "$out" ] || [ ! -s "$out.not-run" ] \
+		|| die "no tests to run: $(wc -l <"$out.not-run") left out ($(cut -f2 "$out.not-run" | head -n 1))"
 	[ -s "$out" ] || die "no tests to run"
 	local dup
 	dup=$(cut -d'|' -f1 "$out" | sort | uniq -d | head -n1)
@@ -401,7 +406,7 @@ report() {
 # TERM, die of the signal after that, so that a caller (the both-emulators loop, make, check.sh)
 # stops too instead of going on.
 rig_cleanup() {
-	rm -f "$RIG_TSV" "$RIG_TSV.not-run" "$RIG_TSV.list" "$RIG_TSV.rig"
+	rm -f "$RIG_TSV" "$RIG_TSV.not-run" "$RIG_TSV.list" "$RIG_TSV.rig" "$RIG_TSV.tmp"
 	[ -z "$RIG_EMU_PID" ] || kill -TERM -- "-$RIG_EMU_PID" 2>/dev/null || true
 }
 rig_signal() { # SIGNAL
