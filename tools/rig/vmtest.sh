@@ -311,7 +311,8 @@ parse_results() {
 			status=FAIL secs=0
 			if [ -z "$died" ]; then
 				died=$n
-				if tr -d '\r' <"$serial" | grep -qx "# vmtest-begin: $n"; then
+				# (not grep -q: with pipefail, tr's SIGPIPE would fail a match)
+				if tr -d '\r' <"$serial" | grep -x "# vmtest-begin: $n" >/dev/null; then
 					reason="the guest died or hung during this test"
 				else
 					reason="the guest died or hung before this test"
