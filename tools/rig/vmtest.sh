@@ -211,11 +211,9 @@ resolve_tests() {
 	# Tests this run leaves out, reported as skips with the reason (NAME<TAB>REASON in
 	# $out.not-run): stock-only ones on the debug kernel; without VMTEST_FULL=1, full ones, and
 	# full=debug ones on the debug kernel.
-	local full=0
-	[ "${VMTEST_FULL:-0}" != 1 ] || full=1
 	: >"$out.not-run"
 	: >"$out.tmp"
-	awk -F'|' -v debug="$([ "$KERNEL" = debug ] && echo 1 || echo 0)" -v full="$full" -v list="$(basename "$LIST")" \
+	awk -F'|' -v debug="$([ "$KERNEL" = debug ] && echo 1 || echo 0)" -v full="${VMTEST_FULL:-0}" -v list="$(basename "$LIST")" \
 		-v out="$out.tmp" -v notrun="$out.not-run" '
 		function has(o) { return ("," $3 ",") ~ ("," o ",") }
 		debug && has("stock-only") {
