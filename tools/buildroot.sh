@@ -25,7 +25,7 @@ BUILDROOT=$KIT_CACHE/buildroot/$BUILDROOT_SUITE-$(buildroot_key)
 host_deps() {
 	local missing=() p
 	for p in $HOST_PACKAGES; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" -eq 0 ] || die "missing host packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"

@@ -55,7 +55,7 @@ sync_to() {
 		cp -a "$TREE/$h" "$d/$h"
 	done
 	for h in $(changed_headers); do
-		kvm_headers | grep -qxF "$h" || extra+=("$h")
+		kvm_headers | grep -xF "$h" >/dev/null || extra+=("$h")
 	done
 	[ ${#extra[@]} -eq 0 ] || warn "the series changes headers outside KVM (${extra[*]}); modules see the change, the running kernel does not"
 	# Objects and generated files from an earlier build must not leak into a new one.

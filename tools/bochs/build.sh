@@ -117,7 +117,7 @@ for p in "$BOCHS_TOOLS"/patches/*.patch; do
 		echo "$out" >&2
 		die "patch $(basename "$p") does not apply to $BOCHS_SRCDIR ($BOCHS_VERSION); refresh it"
 	fi
-	if echo "$out" | grep -qiE 'offset|fuzz'; then
+	if echo "$out" | grep -iE 'offset|fuzz' >/dev/null; then
 		warn "$(basename "$p") applied with offset/fuzz: $(echo "$out" | grep -iE 'offset|fuzz' | head -n1)"
 	fi
 done
@@ -169,7 +169,7 @@ install -m 0644 "$BIOSX/usr/share/vgabios/vgabios.bin" "$TMPDEST/share/VGABIOS-l
 
 # Smoke test: the binary runs inside the build root and offers the CPU model the rig uses.
 models=$("$BUILDROOT_SH" run -b "$TMPDEST" -- "$TMPDEST/bin/bochs" --help cpu 2>&1 || true)
-echo "$models" | grep -qw tigerlake || {
+echo "$models" | grep -w tigerlake >/dev/null || {
 	echo "$models" | tail -n 20 >&2
 	die "the freshly built bochs does not start in the build root or lacks the tigerlake model"
 }

@@ -25,13 +25,13 @@ if [ -d "$tree/.git" ]; then
 fi
 if ! out=$(TREE=$tree SERIES=$SERIES "$KIT_TOP/tools/series.sh" prepare 2>&1); then
 	echo "$out"
-	echo "FAIL: the series does not apply to a pristine base: $(echo "$out" | grep -m1 '^error: patch' || echo "$out" | tail -n1)"
+	echo "FAIL: the series does not apply to a pristine base: $(grep -m1 '^error: patch' <<<"$out" || echo "$out" | tail -n1)"
 	exit 1
 fi
 echo "ok: git am of $(echo "$patches" | wc -l) patch(es) onto the base"
 if ! out=$(TREE=$tree SERIES=$SERIES "$KIT_TOP/tools/series.sh" export-check 2>&1); then
 	echo "$out" | head -n 60
-	echo "FAIL: the export round trip does not reproduce $SERIES: $(echo "$out" | grep -m1 '^error:')"
+	echo "FAIL: the export round trip does not reproduce $SERIES: $(grep -m1 '^error:' <<<"$out")"
 	exit 1
 fi
 echo "ok: export round trip reproduces $SERIES byte for byte"

@@ -108,7 +108,7 @@ make_initramfs() {
 		echo "$BOOT_GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
 	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base.
-	if cut -d'|' -f3 "$tsv" | grep -Eq '(^|,)base-kvm(=[^,]*)?(,|$)'; then
+	if cut -d'|' -f3 "$tsv" | grep -E '(^|,)base-kvm(=[^,]*)?(,|$)' >/dev/null; then
 		mkdir -p "$stage/modules-base"
 		for m in $KIT_MODULES; do
 			guest_module "$m" "$stage/modules-base/$m.ko.full" \

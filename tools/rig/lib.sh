@@ -112,5 +112,6 @@ all_selftests() {
 # selftest_path NAME: the program path of a test name, or nothing.
 selftest_path() {
 	local name=$1
-	all_selftests | awk -v n="$name" '{ b = $0; sub(/.*\//, "", b); if (b == n || $0 == n) { print; exit } }'
+	# (awk reads to the end: an early exit would kill all_selftests with SIGPIPE, under pipefail.)
+	all_selftests | awk -v n="$name" '!f { b = $0; sub(/.*\//, "", b); if (b == n || $0 == n) { print; f = 1 } }'
 }

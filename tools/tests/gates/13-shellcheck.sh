@@ -1,24 +1,13 @@
 #!/usr/bin/env bash
 # Every shell script of the kit (tools/, .ci/run) is shellcheck-clean at warning level, and
 # that tool can parse all of it: a directive in the wrong place (say, inside an && chain) is a
-# parse error, after which shellcheck checks nothing more in that file. The scripts are the files
-# git tracks (and new ones it does not ignore) under tools/ whose name ends in .sh or whose first
-# line names a shell. shellcheck is a host package of the kit (tools/pins.conf HOST_PACKAGES).
+# parse error, after which shellcheck checks nothing more in that file. The scripts are those of
+# kit_scripts (lib.sh). shellcheck is a host package of the kit (tools/pins.conf HOST_PACKAGES).
 # The check is shown to fail: a copy of a clean script with a directive inside an && chain must
 # be reported.
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
 command -v shellcheck >/dev/null || fail "shellcheck is not installed (it is in HOST_PACKAGES: run 'make buildroot')"
-
-scripts() {
-	git ls-files --cached --others --exclude-standard -- tools .ci | while read -r f; do
-		[ -f "$f" ] || continue
-		case $f in
-		*.sh|.ci/run) echo "$f" ;;
-		*) head -n1 "$f" | grep -Eq '^#!.*(/|env )(ba|da|busybox )?sh\b' && echo "$f" ;;
-		esac
-	done
-}
 
 # The check itself must see a parse error.
 bad=$SCRATCH/shellcheck-bad.sh
@@ -35,7 +24,7 @@ while read -r f; do
 		bad_files+=("$f")
 		echo "$out" | head -n 20
 	fi
-done < <(scripts)
+done < <(kit_scripts)
 [ "$n" -gt 20 ] || fail "found only $n shell scripts under tools/: the file list is wrong"
 [ ${#bad_files[@]} -eq 0 ] || fail "shellcheck -S warning reports ${#bad_files[@]} of $n scripts: ${bad_files[*]}"
 note "shellcheck -S warning: all $n scripts clean"

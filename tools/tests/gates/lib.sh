@@ -43,3 +43,15 @@ expect_summary() {
 nth_patch() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series" | sed -n "${2}p" | tr -d '[:space:]'
 }
+
+# kit_scripts: the kit's shell scripts, one path per line: the files git tracks (and new ones it
+# does not ignore) under tools/ and .ci/ whose name ends in .sh or whose first line names a shell.
+kit_scripts() {
+	git -C "$TOP" ls-files --cached --others --exclude-standard -- tools .ci | while read -r f; do
+		[ -f "$TOP/$f" ] || continue
+		case $f in
+		*.sh|.ci/run) echo "$f" ;;
+		*) head -n1 "$TOP/$f" | grep -E '^#!.*(/|env )(ba|da|busybox )?sh\b' >/dev/null && echo "$f" ;;
+		esac
+	done
+}

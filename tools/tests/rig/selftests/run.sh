@@ -78,7 +78,7 @@ refused() { # NAME EXPECTED-MESSAGE-REGEX ENV...
 	local name=$1 re=$2 out rc=0
 	shift 2
 	out=$(env "$@" RESULTS="$OUT-bad" "$RIG/vmtest.sh" 2>&1) || rc=$?
-	if [ $rc -ne 0 ] && echo "$out" | grep -qE "$re" && [ ! -f "$OUT-bad/serial.log" ]; then
+	if [ $rc -ne 0 ] && echo "$out" | grep -E "$re" >/dev/null && [ ! -f "$OUT-bad/serial.log" ]; then
 		check "$name" 0
 	else
 		check "$name" 1 "exit $rc, output: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
@@ -109,10 +109,10 @@ sed 's/^/    | /' "$OUT.log"
 check vmtest-exit-nonzero "$([ $rc -ne 0 ]; echo $?)" "vmtest.sh exited $rc although tests failed"
 check summary-failed-6 "$(grep -qx 'failed=6' "$OUT/summary" 2>/dev/null; echo $?)" "summary: $(tr '\n' ' ' <"$OUT/summary" 2>/dev/null)"
 # The guest froze in rig-stall: its last check, shutdown, never came.
-check shutdown-not-reached "$([ "$(field shutdown 2)" = FAIL ] && field shutdown 4 | grep -q 'not reached'; echo $?)" "shutdown: $(field shutdown 2) $(field shutdown 4)"
+check shutdown-not-reached "$([ "$(field shutdown 2)" = FAIL ] && field shutdown 4 | grep 'not reached' >/dev/null; echo $?)" "shutdown: $(field shutdown 2) $(field shutdown 4)"
 check warn-fails "$([ "$(field rig-warn 2)" = FAIL ]; echo $?)" "rig-warn: $(field rig-warn 2)"
-check warn-quoted "$(field rig-warn 4 | grep -q 'WARNING: .*rig_warn'; echo $?)" "reason: $(field rig-warn 4)"
-check hang-times-out "$(field rig-hang 4 | grep -q 'TIMEOUT'; echo $?)" "rig-hang: $(field rig-hang 2) $(field rig-hang 4)"
+check warn-quoted "$(field rig-warn 4 | grep 'WARNING: .*rig_warn' >/dev/null; echo $?)" "reason: $(field rig-warn 4)"
+check hang-times-out "$(field rig-hang 4 | grep 'TIMEOUT' >/dev/null; echo $?)" "rig-hang: $(field rig-hang 2) $(field rig-hang 4)"
 secs=$(field rig-hang 3)
 check hang-killed-in-time "$(awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 4 && s < 15) }'; echo $?)" "rig-hang took ${secs}s (timeout 5s)"
 check run-goes-on "$([ "$(field rig-true 2)" = ok ]; echo $?)" "rig-true: $(field rig-true 2) $(field rig-true 4)"
@@ -120,20 +120,20 @@ check full-runs-in-check-full "$([ "$(field rig-full 2)" = ok ]; echo $?)" "rig-
 check base-kvm-loaded "$([ "$(field rig-base-kvm 2)" = ok ]; echo $?)" "rig-base-kvm: $(field rig-base-kvm 2) $(field rig-base-kvm 4)"
 check own-kvm-back "$([ "$(field rig-kvm-back 2)" = ok ]; echo $?)" "rig-kvm-back: $(field rig-kvm-back 2) $(field rig-kvm-back 4)"
 check xfail-ok "$([ "$(field rig-xfail 2)" = xfail ]; echo $?)" "rig-xfail: $(field rig-xfail 2) $(field rig-xfail 4)"
-check xfail-passing-fails "$(field rig-xfail-passes 4 | grep -q 'must fail'; echo $?)" "rig-xfail-passes: $(field rig-xfail-passes 2) $(field rig-xfail-passes 4)"
+check xfail-passing-fails "$(field rig-xfail-passes 4 | grep 'must fail' >/dev/null; echo $?)" "rig-xfail-passes: $(field rig-xfail-passes 2) $(field rig-xfail-passes 4)"
 check smp-handshake "$([ "$(field rig-smp 2)" = ok ]; echo $?)" "rig-smp: $(field rig-smp 2) $(field rig-smp 4)"
-check smp-one-cpu-fails "$([ "$(field rig-smp-one-cpu 2)" = xfail ] && field rig-smp-one-cpu 4 | grep -q 'handshake incomplete'; echo $?)" "rig-smp-one-cpu: $(field rig-smp-one-cpu 2) $(field rig-smp-one-cpu 4)"
+check smp-one-cpu-fails "$([ "$(field rig-smp-one-cpu 2)" = xfail ] && field rig-smp-one-cpu 4 | grep 'handshake incomplete' >/dev/null; echo $?)" "rig-smp-one-cpu: $(field rig-smp-one-cpu 2) $(field rig-smp-one-cpu 4)"
 check l2-kicked-out "$([ "$(field rig-l2-kick 2)" = ok ]; echo $?)" "rig-l2-kick: $(field rig-l2-kick 2) $(field rig-l2-kick 4)"
 check nopage-refuses-ram "$([ "$(field rig-nopage-refuse-ram 2)" = xfail ] && grep -q 'rig_nopage: .* intersects System RAM' "$OUT/tests/rig-nopage-refuse-ram.log" && grep -q 'rig_nopage: pfn 0x100 has a struct page (pfn_valid)' "$OUT/tests/rig-nopage-refuse-ram.log"; echo $?)" "rig-nopage-refuse-ram: $(field rig-nopage-refuse-ram 2) $(field rig-nopage-refuse-ram 4) (the kernel log must say why)"
 check nopage-refuses-hole "$([ "$(field rig-nopage-refuse-hole 2)" = xfail ] && grep -q 'rig_nopage: .* is not RAM in the firmware memory map' "$OUT/tests/rig-nopage-refuse-hole.log"; echo $?)" "rig-nopage-refuse-hole: $(field rig-nopage-refuse-hole 2) $(field rig-nopage-refuse-hole 4) (the kernel log must say why)"
 check nopage-no-struct-pages "$([ "$(field rig-nopage 2)" = ok ]; echo $?)" "rig-nopage: $(field rig-nopage 2) $(field rig-nopage 4)"
 check pfnmap-pages-struct-pages "$([ "$(field rig-pfnmap-pages 2)" = ok ]; echo $?)" "rig-pfnmap-pages: $(field rig-pfnmap-pages 2) $(field rig-pfnmap-pages 4)"
-check nopage-wrong-fails "$([ "$(field rig-nopage-wrong 2)" = xfail ] && field rig-nopage-wrong 4 | grep -q 'has a struct page'; echo $?)" "rig-nopage-wrong: $(field rig-nopage-wrong 2) $(field rig-nopage-wrong 4)"
+check nopage-wrong-fails "$([ "$(field rig-nopage-wrong 2)" = xfail ] && field rig-nopage-wrong 4 | grep 'has a struct page' >/dev/null; echo $?)" "rig-nopage-wrong: $(field rig-nopage-wrong 2) $(field rig-nopage-wrong 4)"
 check modparams-loaded "$([ "$(field rig-modparams 2)" = ok ]; echo $?)" "rig-modparams: $(field rig-modparams 2) $(field rig-modparams 4)"
 check modparams-back "$([ "$(field rig-modparams-back 2)" = ok ]; echo $?)" "rig-modparams-back: $(field rig-modparams-back 2) $(field rig-modparams-back 4)"
-check modparams-bogus-fails "$([ "$(field rig-modparams-bogus 2)" = FAIL ] && field rig-modparams-bogus 4 | grep -q 'module parameter not in effect: kvm.no_such_param=1'; echo $?)" "rig-modparams-bogus: $(field rig-modparams-bogus 2) $(field rig-modparams-bogus 4)"
+check modparams-bogus-fails "$([ "$(field rig-modparams-bogus 2)" = FAIL ] && field rig-modparams-bogus 4 | grep 'module parameter not in effect: kvm.no_such_param=1' >/dev/null; echo $?)" "rig-modparams-bogus: $(field rig-modparams-bogus 2) $(field rig-modparams-bogus 4)"
 check quiet-kept-alive "$([ "$(field rig-quiet 2)" = ok ]; echo $?)" "rig-quiet: $(field rig-quiet 2) $(field rig-quiet 4)"
-check stall-stopped "$(field rig-stall 4 | grep -q 'no progress from the guest .*host watchdog'; echo $?)" "rig-stall: $(field rig-stall 2) $(field rig-stall 4)"
+check stall-stopped "$(field rig-stall 4 | grep 'no progress from the guest .*host watchdog' >/dev/null; echo $?)" "rig-stall: $(field rig-stall 2) $(field rig-stall 4)"
 # Stopped VMTEST_STALL_SECS (45) after the guest's last line, give or take the watchdog's 2 s
 # poll, long before the boot's own limit.
 n=$(field rig-stall 4 | sed -n 's/.*no progress from the guest for \([0-9]*\)s.*/\1/p')
@@ -180,17 +180,17 @@ check irqoff-forced-out "$([ "$(cfield rig-irqoff 2)" = ok ] && { [ "$EMU" != bo
 if [ "$EMU" = bochs ]; then
 	check virq-masked "$([ "$(cfield rig-virq-masked 2)" = ok ]; echo $?)" "rig-virq-masked: $(cfield rig-virq-masked 2) $(cfield rig-virq-masked 4)"
 else
-	check virq-masked-skips "$([ "$(cfield rig-virq-masked 2)" = skip ] && cfield rig-virq-masked 4 | grep -q 'X2APIC\|enable_apicv\|kvm_intel'; echo $?)" "rig-virq-masked: $(cfield rig-virq-masked 2) $(cfield rig-virq-masked 4)"
+	check virq-masked-skips "$([ "$(cfield rig-virq-masked 2)" = skip ] && cfield rig-virq-masked 4 | grep 'X2APIC\|enable_apicv\|kvm_intel' >/dev/null; echo $?)" "rig-virq-masked: $(cfield rig-virq-masked 2) $(cfield rig-virq-masked 4)"
 fi
 check xfail-first-alternative "$([ "$(cfield rig-xfail-first 2)" = xfail ]; echo $?)" "rig-xfail-first: $(cfield rig-xfail-first 2) $(cfield rig-xfail-first 4)"
-check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield rig-xfail-skips 4 | grep -q 'skipped (exit 4), but it must fail'; echo $?)" "rig-xfail-skips: $(cfield rig-xfail-skips 2) $(cfield rig-xfail-skips 4)"
-check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep -q "not with 'expected failure'"; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
-check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep -q 'skipped, but it passed in'; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"
-check may-skip-skips "$([ "$(cfield rig-may-skip 2)" = skip ] && cfield rig-may-skip 4 | grep -qF '(may skip: rig self-test)'; echo $?)" "rig-may-skip: $(cfield rig-may-skip 2) $(cfield rig-may-skip 4)"
-check full-skips-in-check "$([ "$(cfield rig-full 2)" = skip ] && cfield rig-full 4 | grep -q 'make check-full runs it'; echo $?)" "rig-full: $(cfield rig-full 2) $(cfield rig-full 4)"
+check xfail-skipping-fails "$([ "$(cfield rig-xfail-skips 2)" = FAIL ] && cfield rig-xfail-skips 4 | grep 'skipped (exit 4), but it must fail' >/dev/null; echo $?)" "rig-xfail-skips: $(cfield rig-xfail-skips 2) $(cfield rig-xfail-skips 4)"
+check xfail-other-text-fails "$([ "$(cfield rig-xfail-other 2)" = FAIL ] && cfield rig-xfail-other 4 | grep "not with 'expected failure'" >/dev/null; echo $?)" "rig-xfail-other: $(cfield rig-xfail-other 2) $(cfield rig-xfail-other 4)"
+check skip-after-pass-fails "$([ "$(cfield rig-skips 2)" = FAIL ] && cfield rig-skips 4 | grep 'skipped, but it passed in' >/dev/null; echo $?)" "rig-skips: $(cfield rig-skips 2) $(cfield rig-skips 4)"
+check may-skip-skips "$([ "$(cfield rig-may-skip 2)" = skip ] && cfield rig-may-skip 4 | grep -F '(may skip: rig self-test)' >/dev/null; echo $?)" "rig-may-skip: $(cfield rig-may-skip 2) $(cfield rig-may-skip 4)"
+check full-skips-in-check "$([ "$(cfield rig-full 2)" = skip ] && cfield rig-full 4 | grep 'make check-full runs it' >/dev/null; echo $?)" "rig-full: $(cfield rig-full 2) $(cfield rig-full 4)"
 check full-debug-runs-on-stock "$([ "$(cfield rig-full-debug 2)" = ok ]; echo $?)" "rig-full-debug (stock kernel): $(cfield rig-full-debug 2) $(cfield rig-full-debug 4)"
 check warn-late-passes "$([ "$(cfield rig-warn-late 2)" = ok ]; echo $?)" "rig-warn-late: $(cfield rig-warn-late 2) $(cfield rig-warn-late 4) (its WARN must come after its own check)"
-check shutdown-catches-late-warn "$([ "$(cfield shutdown 2)" = FAIL ] && cfield shutdown 4 | grep -q 'after the last test (rig-warn-late): WARNING: .*rig_warn_late'; echo $?)" "shutdown: $(cfield shutdown 2) $(cfield shutdown 4)"
+check shutdown-catches-late-warn "$([ "$(cfield shutdown 2)" = FAIL ] && cfield shutdown 4 | grep 'after the last test (rig-warn-late): WARNING: .*rig_warn_late' >/dev/null; echo $?)" "shutdown: $(cfield shutdown 2) $(cfield shutdown 4)"
 
 closing_line "$passed" "$failed" 0
 [ "$failed" -eq 0 ]
