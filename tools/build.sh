@@ -107,7 +107,7 @@ main() {
 		"${make_cmd[@]}" CC="$cc" >"$log" 2>&1 || rc=$?
 	fi
 	if [ $rc -ne 0 ]; then
-		grep -E 'error|Error' "$log" | head -n 20 >&2 || true
+		grep -E 'error|Error' "$log" | sed -n 1,20p >&2 || true
 		die "the module build failed for $krel (full log: $log)"
 	fi
 	check_and_collect "$k" "$krel" "$out"
@@ -154,7 +154,7 @@ check_and_collect() {
 modinfo_field() {
 	local field=$1 f=$2
 	objcopy -O binary --only-section=.modinfo "$f" /dev/stdout 2>/dev/null \
-		| tr '\0' '\n' | sed -n "s/^$field=//p" | head -n1
+		| tr '\0' '\n' | sed -n "s/^$field=//p" | sed -n 1p
 }
 
 main "$@"

@@ -118,7 +118,7 @@ install_target_headers() {
 	# apt verified the Release signature and the index hashes; check the pins as well (sha256,
 	# package and version: deb_verify, which removes a file that fails and prints why).
 	for p in $TARGET_PKGS; do
-		deb=$(ls "$root/var/cache/apt/archives/${p}_"*.deb 2>/dev/null | head -n1)
+		deb=$(ls "$root/var/cache/apt/archives/${p}_"*.deb 2>/dev/null | sed -n 1p)
 		[ -n "$deb" ] || { echo "error: $p was not downloaded" >&2; return 1; }
 		deb_verify "$deb" "$p" "$BASE_VERSION" "${PKG_SHA256[$p]:-}" tools/pins.conf || return 1
 	done

@@ -44,7 +44,7 @@ run_test() {
 	   result_line FAIL "$suite/$name" "$secs" "(log: $logf)"
 	   # The log's own FAIL lines first (a runner's failed check may be far from its end), then
 	   # its last lines.
-	   { grep -E '^FAIL[: ]' "$logf" | head -n 10 || true; tail -n 5 "$logf"; } | sed 's/^/        | /' ;;
+	   { grep -E '^FAIL[: ]' "$logf" | sed -n 1,10p || true; tail -n 5 "$logf"; } | sed 's/^/        | /' ;;
 	esac
 }
 
@@ -52,7 +52,7 @@ run_suite_dir() {
 	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t name why
 	for t in "$dir"/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		why=$(sed -n 's/^# check-full-only: //p' "$t" | head -n 1)
+		why=$(sed -n 's/^# check-full-only: //p' "$t" | sed -n 1p)
 		if [ -n "$why" ] && [ "$CHECK_FULL" != 1 ]; then
 			name=$(basename "$t")
 			skipped=$((skipped + 1))

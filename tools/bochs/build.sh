@@ -118,7 +118,7 @@ for p in "$BOCHS_TOOLS"/patches/*.patch; do
 		die "patch $(basename "$p") does not apply to $BOCHS_SRCDIR ($BOCHS_VERSION); refresh it"
 	fi
 	if echo "$out" | grep -iE 'offset|fuzz' >/dev/null; then
-		warn "$(basename "$p") applied with offset/fuzz: $(echo "$out" | grep -iE 'offset|fuzz' | head -n1)"
+		warn "$(basename "$p") applied with offset/fuzz: $(echo "$out" | grep -iE 'offset|fuzz' | sed -n 1p)"
 	fi
 done
 

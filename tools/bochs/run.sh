@@ -187,7 +187,7 @@ while :; do
 		tail -c 4000000 "$BOCHS_LOG" >"$BOCHS_LOG.tail"
 		: >"$BOCHS_LOG"
 		warn "Bochs' log passed ${BOCHS_LOG_MAX_MB} MB: Bochs killed; its last 4 MB are in $BOCHS_LOG.tail, most frequent lines:"
-		sed 's/^[0-9]*i\[[^]]*\] *//' "$BOCHS_LOG.tail" | sort | uniq -c | sort -rn | head -n 5 >&2
+		sed 's/^[0-9]*i\[[^]]*\] *//' "$BOCHS_LOG.tail" | sort | uniq -c | sort -rn | sed -n 1,5p >&2
 		status=125
 		break
 	fi

@@ -30,7 +30,7 @@ if ! out=$(TREE=$tree SERIES=$SERIES "$KIT_TOP/tools/series.sh" prepare 2>&1); t
 fi
 echo "ok: git am of $(echo "$patches" | wc -l) patch(es) onto the base"
 if ! out=$(TREE=$tree SERIES=$SERIES "$KIT_TOP/tools/series.sh" export-check 2>&1); then
-	echo "$out" | head -n 60
+	echo "$out" | sed -n 1,60p
 	echo "FAIL: the export round trip does not reproduce $SERIES: $(grep -m1 '^error:' <<<"$out")"
 	exit 1
 fi

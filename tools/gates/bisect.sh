@@ -19,9 +19,9 @@ res=$("$GATES_DIR/series-build.sh")
 first_errors() {
 	local e rel
 	rel=$(realpath -m --relative-to="$OBJ" "$SRC")
-	e=$(sed -e "s#$SRC/##g" -e "s#$rel/##g" "$1" | grep -E '(^|: )(fatal )?error: |^ERROR: |undefined reference' | head -n 5 || true)
+	e=$(sed -e "s#$SRC/##g" -e "s#$rel/##g" "$1" | grep -E '(^|: )(fatal )?error: |^ERROR: |undefined reference' | sed -n 1,5p || true)
 	if [ -z "$e" ]; then
-		e=$(grep -E '\*\*\*|Error [0-9]' "$1" | head -n 3 || true)
+		e=$(grep -E '\*\*\*|Error [0-9]' "$1" | sed -n 1,3p || true)
 	fi
 	echo "$e" | sed -E 's#^(\.\./)+##'
 }

@@ -44,7 +44,7 @@ for g in "${gates[@]}"; do
 	    [ -n "$reason" ] || reason=$(grep -m1 '^error: ' "$logf" || tail -n1 "$logf")
 	    result_line FAIL "gates/$g" "$secs" "$reason"
 	    # Every finding, so that the failure can be read without opening the log.
-	    grep -E '^(FAIL: |    )' "$logf" | grep -vxF "FAIL: $reason" | head -n 40 | sed 's/^/        | /' || true
+	    grep -E '^(FAIL: |    )' "$logf" | grep -vxF "FAIL: $reason" | sed -n 1,40p | sed 's/^/        | /' || true
 	    echo "        (log: $logf)" ;;
 	esac
 done

@@ -98,7 +98,7 @@ prepare_obj "$cfg" "$RES/prepare.log"
 log "gates: building the base's KVM objects (W=1)"
 build_kvm 0000
 if [ "$(cat "$RES/0000.rc")" != 0 ]; then
-	grep -E 'error' "$RES/0000.log" | head -n 10 >&2 || true
+	grep -E 'error' "$RES/0000.log" | sed -n 1,10p >&2 || true
 	die "the base itself does not build with the project configuration (log: $RES/0000.log)"
 fi
 selftests=0

@@ -69,7 +69,7 @@ setup() { # FLAVOUR
 check_base_tree() {
 	[ "$(git -C "$BASE_REPO" rev-parse HEAD)" = "$BASE_COMMIT" ] \
 		|| die "the base repository $BASE_REPO is not checked out at the base commit $BASE_COMMIT"
-	[ -z "$(git -C "$BASE_REPO" status --porcelain --untracked-files=normal 2>/dev/null | head -n1)" ] \
+	[ -z "$(git -C "$BASE_REPO" status --porcelain --untracked-files=normal 2>/dev/null | sed -n 1p)" ] \
 		|| die "the base repository $BASE_REPO has changes or untracked files; out-of-tree (O=) kernel builds need a clean source tree (git -C $BASE_REPO status)"
 }
 
@@ -112,7 +112,7 @@ build() {
 	start=$(date +%s)
 	log "building the $FLAVOUR kernel (bzImage, modules) in $KOUT (log: $log)"
 	if ! kmake bzImage modules >>"$log" 2>&1; then
-		grep -E 'error|Error' "$log" | head -n 20 >&2 || true
+		grep -E 'error|Error' "$log" | sed -n 1,20p >&2 || true
 		die "the $FLAVOUR kernel build failed (log: $log); rerun to resume it"
 	fi
 	rm -rf "$KOUT/mod"

@@ -89,16 +89,16 @@ path_lock() {
 # BUILT-FOR, the record tools/build.sh leaves beside the modules it publishes (release=,
 # vermagic=, tree=, build=): its one reader. built_for_get DIR KEY prints the value of KEY.
 built_for_get() {
-	sed -n "s/^$2=//p" "$1/BUILT-FOR" 2>/dev/null | head -n1
+	sed -n "s/^$2=//p" "$1/BUILT-FOR" 2>/dev/null | sed -n 1p
 }
 
 # Kernel version "X.Y.Z" of a kernel source or build tree (its top-level Makefile).
 kernel_makefile_version() {
 	local dir=$1 v p s
 	[ -f "$dir/Makefile" ] || return 1
-	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
-	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
-	s=$(sed -n 's/^SUBLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | head -n1)
+	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
+	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
+	s=$(sed -n 's/^SUBLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
 	[ -n "$v" ] && [ -n "$p" ] || return 1
 	echo "$v.$p.${s:-0}"
 }

@@ -68,7 +68,7 @@ for p in "$@"; do
 	[ -x "$dir/out/$p" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	grep -E 'error|Error' "$log" | head -n 20 >&2 || true
+	grep -E 'error|Error' "$log" | sed -n 1,20p >&2 || true
 	die "test program(s) failed to build: ${missing[*]} (full log: $log)"
 fi
 [ $rc -eq 0 ] || die "the selftest build failed (full log: $log)"

@@ -47,11 +47,11 @@ extract_stock_kernel() {
 		dpkg-deb -x "$1" "$3/x"
 		dpkg-deb -x "$2" "$3/x"' _ "$bin" "$mods" "$tmp" \
 		|| die "could not extract $bin / $mods"
-	vmlinuz=$(find "$tmp/x" -path "*/modules/$RIG_KREL/vmlinuz" -o -name "vmlinuz-$RIG_KREL" | head -n1)
+	vmlinuz=$(find "$tmp/x" -path "*/modules/$RIG_KREL/vmlinuz" -o -name "vmlinuz-$RIG_KREL" | sed -n 1p)
 	[ -n "$vmlinuz" ] || die "$RIG_KPKG_BINARY has no vmlinuz for $RIG_KREL"
 	cp "$vmlinuz" "$tmp/vmlinuz"
 	mkdir -p "$tmp/lib/modules"
-	mdir=$(find "$tmp/x" -type d -path "*/modules/$RIG_KREL" | head -n1)
+	mdir=$(find "$tmp/x" -type d -path "*/modules/$RIG_KREL" | sed -n 1p)
 	[ -n "$mdir" ] && [ -d "$mdir/kernel" ] || die "$RIG_KPKG_MODULES has no modules for $RIG_KREL"
 	mv "$mdir" "$tmp/lib/modules/$RIG_KREL"
 	rm -rf "$tmp/x"
@@ -87,7 +87,7 @@ rig_kernel() {
 # when that kernel has NAME built in (nothing to load).
 guest_module() {
 	local name=$1 dest=$2 mdir=$RIG_MODROOT/lib/modules/$RIG_KREL f
-	f=$(find "$mdir/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" \) | head -n1)
+	f=$(find "$mdir/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" \) | sed -n 1p)
 	if [ -z "$f" ]; then
 		grep -q "/$name.ko\$" "$mdir/modules.builtin" 2>/dev/null && return 1
 		die "the $KERNEL kernel ($RIG_KREL) has no module $name, built in or not"

@@ -225,10 +225,10 @@ resolve_tests() {
 		END { close(out); close(notrun) }' "$out"
 	mv "$out.tmp" "$out"
 	[ -s "$out" ] || [ ! -s "$out.not-run" ] \
-		|| die "no tests to run: $(wc -l <"$out.not-run") left out ($(cut -f2 "$out.not-run" | head -n 1))"
+		|| die "no tests to run: $(wc -l <"$out.not-run") left out ($(cut -f2 "$out.not-run" | sed -n 1p))"
 	[ -s "$out" ] || die "no tests to run"
 	local dup
-	dup=$(cut -d'|' -f1 "$out" | sort | uniq -d | head -n1)
+	dup=$(cut -d'|' -f1 "$out" | sort | uniq -d | sed -n 1p)
 	[ -z "$dup" ] || die "test '$dup' is listed twice"
 }
 
@@ -295,7 +295,7 @@ parse_results() {
 	# The runner's last pseudo-test: the kernel log after the last test (tools/rig/init).
 	expected+=("shutdown$tag")
 	for n in "${expected[@]}"; do
-		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | head -n1 || true)
+		line=$(grep -E "^(not )?ok [0-9]+ $(printf '%s' "$n" | sed 's/[.[\*^$]/\\&/g') #" "$RESULTS/ktap" 2>/dev/null | sed -n 1p || true)
 		if [ -n "$line" ]; then
 			secs=$(echo "$line" | sed -n 's/.*# \(SKIP \|XFAIL \)\{0,1\}time=\([0-9.]*\)s.*/\2/p')
 			reason=$(echo "$line" | sed -n 's/.*# \(SKIP \|XFAIL \)\{0,1\}time=[0-9.]*s *//p')
@@ -321,7 +321,7 @@ parse_results() {
 					/^(# vmtest-begin: |ok [0-9]+ |not ok [0-9]+ )/ { k = 0; next }
 					{ buf[k++] = $0 }
 					END { for (i = 0; i < k; i++) print buf[i] }' \
-					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | head -n 1 | sed 's/^\[ *[0-9.]*\] //' || true)
+					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | sed -n 1p | sed 's/^\[ *[0-9.]*\] //' || true)
 				if [ -f "$WORK/stalled" ]; then
 					reason="$reason ($(cat "$WORK/stalled"))"
 				else

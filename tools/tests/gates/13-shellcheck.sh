@@ -22,7 +22,7 @@ while read -r f; do
 	n=$((n + 1))
 	if ! out=$(shellcheck -x -S warning "$f" 2>&1); then
 		bad_files+=("$f")
-		echo "$out" | head -n 20
+		echo "$out" | sed -n 1,20p
 	fi
 done < <(kit_scripts)
 [ "$n" -gt 20 ] || fail "found only $n shell scripts under tools/: the file list is wrong"

@@ -1,41 +1,71 @@
 #!/usr/bin/env bash
-# No kit script ends a pipeline with a grep that stops reading at the first match (-q, -m,
-# --quiet, --silent, --max-count). The kit runs under pipefail (tools/lib/common.sh): when grep
-# exits early, a writer that still has output dies of SIGPIPE, the pipeline fails, and a match
-# reads as no match, depending on timing. That is how boot.sh once left the base modules out of
-# the initramfs in one CI run (16 *_base tests failed with "can't insert /modules-base/kvm.ko").
-# Write "| grep PATTERN >/dev/null" instead; "grep -q PATTERN FILE" and "grep -q ... <<<" are fine.
-# Shown to matter: a writer that writes after grep -q has matched fails the pipeline, every time.
-# Shown to be caught: a fixture script with "| grep -qE" is reported. This file, which shows the
-# hazard, is the one script not checked.
+# No kit script ends a pipeline with a reader that stops at the first match or after N lines:
+# grep -q/-m/-l/-L (--quiet, --silent, --max-count, --files-with(out)-match, also egrep/fgrep and
+# with the option anywhere on the command) or head. The kit runs under pipefail
+# (tools/lib/common.sh): when the reader exits early, a writer that still has output dies of
+# SIGPIPE, the pipeline fails, and a match reads as no match (or set -e ends the script),
+# depending on timing. That is how boot.sh once left the base modules out of the initramfs in one
+# CI run (16 *_base tests failed with "can't insert /modules-base/kvm.ko"). Write
+# "| grep PATTERN >/dev/null" and "| sed -n 1,Np" instead; "grep -q PATTERN FILE" and
+# "grep -q ... <<<" are fine. Lines continued with a trailing '\' or '|' are joined first.
+# Shown to matter: a writer that never stops fails the pipeline of grep -q and of head, every
+# time. Shown to be caught: a fixture script with each form is reported. This file, which shows
+# the hazard, is the one script not checked.
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
 
-# The hazard, deterministically: the second echo comes after grep -q has exited.
-if (set -o pipefail; { echo base-kvm; sleep 0.3; echo more; } | grep -q base-kvm); then
+# The hazard, deterministically: yes never stops writing, so it always outlives the reader.
+if (set -o pipefail; yes base-kvm | grep -q base-kvm); then
 	fail "under pipefail, a writer that outlives grep -q did not fail the pipeline: the rule has no reason"
 fi
-if ! (set -o pipefail; { echo base-kvm; sleep 0.3; echo more; } | grep base-kvm >/dev/null); then
-	fail "'| grep PATTERN >/dev/null' failed under pipefail: the advice of this test is wrong"
+if (set -o pipefail; yes base-kvm | head -n 1 >/dev/null); then
+	fail "under pipefail, a writer that outlives head did not fail the pipeline: the rule has no reason"
 fi
-note "under pipefail, '| grep -q' fails when the writer outlives it, '| grep >/dev/null' does not"
+if ! (set -o pipefail; seq 200000 | grep -x 1 >/dev/null && seq 200000 | sed -n 1p >/dev/null); then
+	fail "'| grep PATTERN >/dev/null' or '| sed -n 1p' failed under pipefail: the advice of this test is wrong"
+fi
+note "under pipefail, '| grep -q' and '| head' fail when the writer outlives them, '| grep >/dev/null' and '| sed -n 1p' do not"
 
-# early_readers FILE...: the lines (FILE:N:TEXT) that pipe into a grep that may stop early.
+# early_readers FILE...: the commands (FILE: TEXT, continued lines joined) that pipe into a
+# reader that may stop early. Comment lines are left out.
 early_readers() {
-	grep -HnE '(^|[^|])\|[[:space:]]*grep([[:space:]]+-[A-Za-z0-9]+)*[[:space:]]+(-[A-Za-z]*[qm]|--quiet|--silent|--max-count)' "$@" \
-		| grep -vE '^[^:]*:[0-9]+:[[:space:]]*#' || true
+	local f
+	for f in "$@"; do
+		awk -v f="$f" '
+			/^[[:space:]]*#/ && cur == "" { next }
+			{ cur = cur $0 }
+			/(\\|\|)[[:space:]]*$/ { sub(/\\[[:space:]]*$/, "", cur); cur = cur " "; next }
+			{ print f ": " cur; cur = "" }
+			END { if (cur != "") print f ": " cur }' "$f"
+	done | grep -E '(^|[^|])\|&?[[:space:]]*(([A-Z_]+=[^[:space:]]*|env|command)[[:space:]]+)*([ef]?grep[^|]*[[:space:]](-[A-Za-z]*[qmlL]|--quiet|--silent|--max-count|--files-with)|head([[:space:]]|$))' || true
 }
 
 bad=$SCRATCH/early-reader.sh
-printf '#!/usr/bin/env bash\nif cut -f3 "$1" | grep -qE "x"; then echo y; fi\nfoo || grep -q x f\n' >"$bad"
-[ "$(early_readers "$bad" | wc -l)" -eq 1 ] || fail "the check did not report exactly the one '| grep -qE' line of $bad: $(early_readers "$bad")"
-note "a fixture's '| grep -qE' is reported, its '|| grep -q x FILE' is not"
+cat >"$bad" <<'FIXTURE'
+#!/usr/bin/env bash
+if cut -f3 "$1" | grep -qE "x"; then echo y; fi
+foo || grep -q x f
+grep -q x f <<<"$v"
+a | grep -e x -q
+a | LC_ALL=C grep -l x
+a |& egrep --quiet x
+a |
+	grep -m1 x
+a \
+	| head -n 1
+a | sed -n 1p
+# a | grep -q x
+FIXTURE
+got=$(early_readers "$bad")
+[ "$(wc -l <<<"$got")" -eq 6 ] || fail "the check did not report exactly the six early readers of $bad: $got"
+note "a fixture's six early readers are reported (grep -qE, -e X -q, LC_ALL=C grep -l, |& egrep --quiet, grep -m1 after a '|' line end, head after a '\\' line end); '|| grep', '<<<', 'sed -n 1p' and a comment are not"
 
-n=0 found=""
+n=0 found="" hits=""
 while read -r f; do
 	n=$((n + 1))
-	found+=$(early_readers "$f")
+	hits=$(early_readers "$f")
+	[ -z "$hits" ] || found+=$hits$'\n'
 done < <(kit_scripts | grep -vxF tools/tests/gates/14-pipes-read-to-the-end.sh)
 [ "$n" -gt 20 ] || fail "found only $n shell scripts: the file list is wrong"
-[ -z "$found" ] || fail "pipelines that end in a grep that stops early (use '| grep ... >/dev/null'): $found"
-echo "$n scripts: no pipeline ends in a grep that stops reading early"
+[ -z "$found" ] || fail "pipelines that end in a reader that stops early (use '| grep ... >/dev/null' or '| sed -n 1,Np'): $found"
+echo "$n scripts: no pipeline ends in a reader that stops early"

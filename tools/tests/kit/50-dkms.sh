@@ -17,7 +17,7 @@ rm -rf "$t"; mkdir -p "$t/dkms" "$t/src" "$t/inst/$TARGET_KREL"
 	dkms status "${o[@]}"
 ' _ "$t" "$src" "$ver" "$TARGET_KREL"
 for m in $KIT_MODULES; do
-	f=$(find "$t/inst" -path "*/$TARGET_KREL/updates/dkms/$m.ko*" | head -n1)
+	f=$(find "$t/inst" -path "*/$TARGET_KREL/updates/dkms/$m.ko*" | sed -n 1p)
 	[ -n "$f" ] || fail "dkms did not install $m.ko into updates/dkms"
 	note "installed: ${f#$t/inst/}"
 done
