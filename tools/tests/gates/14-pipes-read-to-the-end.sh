@@ -34,10 +34,11 @@ early_readers() {
 		awk -v f="$f" '
 			/^[[:space:]]*#/ && cur == "" { next }
 			{ cur = cur $0 }
-			/(\\|\|)[[:space:]]*$/ { sub(/\\[[:space:]]*$/, "", cur); cur = cur " "; next }
+			/(^|[^\\])(\\\\)*\\[[:space:]]*$/ { sub(/\\[[:space:]]*$/, "", cur); cur = cur " "; next }
+			/\|[[:space:]]*$/ { cur = cur " "; next }
 			{ print f ": " cur; cur = "" }
 			END { if (cur != "") print f ": " cur }' "$f"
-	done | grep -E '(^|[^|])\|&?[[:space:]]*(([A-Z_]+=[^[:space:]]*|env|command)[[:space:]]+)*([ef]?grep[^|]*[[:space:]](-[A-Za-z]*[qmlL]|--quiet|--silent|--max-count|--files-with)|head([[:space:]]|$))' || true
+	done | grep -E '(^|[^|])\|&?[[:space:]]*(([A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*|env|-[A-Za-z]+|command)[[:space:]]+)*([ef]?grep[^|;&)]*[[:space:]](-[A-Za-z]*[qmlL]|--quiet|--silent|--max-count|--files-with)|head([[:space:];&|)]|$))' || true
 }
 
 bad=$SCRATCH/early-reader.sh
@@ -55,10 +56,23 @@ a \
 	| head -n 1
 a | sed -n 1p
 # a | grep -q x
+a | grep x && grep -q y f
+echo foo\\
+x=$(a | head)
 FIXTURE
+want="$bad: if cut -f3 \"\$1\" | grep -qE \"x\"; then echo y; fi
+$bad: a | grep -e x -q
+$bad: a | LC_ALL=C grep -l x
+$bad: a |& egrep --quiet x
+$bad: a | 	grep -m1 x
+$bad: a  	| head -n 1
+$bad: x=\$(a | head)"
 got=$(early_readers "$bad")
-[ "$(wc -l <<<"$got")" -eq 6 ] || fail "the check did not report exactly the six early readers of $bad: $got"
-note "a fixture's six early readers are reported (grep -qE, -e X -q, LC_ALL=C grep -l, |& egrep --quiet, grep -m1 after a '|' line end, head after a '\\' line end); '|| grep', '<<<', 'sed -n 1p' and a comment are not"
+[ "$got" = "$want" ] || fail "the check did not report exactly the seven early readers of $bad: got
+$got
+wanted
+$want"
+note "a fixture's seven early readers are reported (grep -qE, -e X -q, LC_ALL=C grep -l, |& egrep --quiet, grep -m1 after a '|' line end, head after a '\\' line end, head before ')'); '|| grep', '<<<', 'sed -n 1p', a comment, a grep -q after '&&' and a line ending in an escaped backslash are not"
 
 n=0 found="" hits=""
 while read -r f; do
