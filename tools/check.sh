@@ -52,7 +52,7 @@ run_suite_dir() {
 	local suite=$1 dir=${2:-$KIT_TOP/tools/tests/$1} t name why
 	for t in "$dir"/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		why=$(sed -n 's/^# check-full-only: //p' "$t" | sed -n 1p)
+		why=$(sed -n '/^# check-full-only: /{s///;p;q;}' "$t")
 		if [ -n "$why" ] && [ "$CHECK_FULL" != 1 ]; then
 			name=$(basename "$t")
 			skipped=$((skipped + 1))

@@ -50,7 +50,7 @@ for p in $patches; do
 			echo "excepted: $p: $line"
 			continue
 		fi
-		where=$(echo "$out" | grep -F -x -A1 -- "$line" | sed -n '2{s/^#[0-9]*: //;s/^FILE: //;s/:$//;p}' | sed -n 1p || true)
+		where=$(echo "$out" | grep -F -x -A1 -- "$line" | sed -n '2{s/^#[0-9]*: //;s/^FILE: //;s/:$//;p}' || true)
 		gate_fail "$p: $line${where:+ ($where)}"
 		found=$((found + 1))
 	done <<<"$out"

@@ -89,16 +89,16 @@ path_lock() {
 # BUILT-FOR, the record tools/build.sh leaves beside the modules it publishes (release=,
 # vermagic=, tree=, build=): its one reader. built_for_get DIR KEY prints the value of KEY.
 built_for_get() {
-	sed -n "s/^$2=//p" "$1/BUILT-FOR" 2>/dev/null | sed -n 1p
+	sed -n "/^$2=/{s///;p;q;}" "$1/BUILT-FOR" 2>/dev/null
 }
 
 # Kernel version "X.Y.Z" of a kernel source or build tree (its top-level Makefile).
 kernel_makefile_version() {
 	local dir=$1 v p s
 	[ -f "$dir/Makefile" ] || return 1
-	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
-	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
-	s=$(sed -n 's/^SUBLEVEL = \([0-9]*\)$/\1/p' "$dir/Makefile" | sed -n 1p)
+	v=$(sed -n '/^VERSION = [0-9]*$/{s/^VERSION = //;p;q;}' "$dir/Makefile")
+	p=$(sed -n '/^PATCHLEVEL = [0-9]*$/{s/^PATCHLEVEL = //;p;q;}' "$dir/Makefile")
+	s=$(sed -n '/^SUBLEVEL = [0-9]*$/{s/^SUBLEVEL = //;p;q;}' "$dir/Makefile")
 	[ -n "$v" ] && [ -n "$p" ] || return 1
 	echo "$v.$p.${s:-0}"
 }

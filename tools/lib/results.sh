@@ -45,6 +45,6 @@ summary_write() {
 
 summary_get() {
 	local v
-	v=$(sed -n "s/^$2=//p" "$1" 2>/dev/null | sed -n 1p)
+	v=$(sed -n "/^$2=/{s///;p;q;}" "$1" 2>/dev/null)
 	case $2 in passed|failed|skipped) echo "${v:-0}" ;; *) echo "$v" ;; esac
 }

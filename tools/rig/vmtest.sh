@@ -321,7 +321,7 @@ parse_results() {
 					/^(# vmtest-begin: |ok [0-9]+ |not ok [0-9]+ )/ { k = 0; next }
 					{ buf[k++] = $0 }
 					END { for (i = 0; i < k; i++) print buf[i] }' \
-					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | sed -n 1p | sed 's/^\[ *[0-9.]*\] //' || true)
+					| grep -E 'Kernel panic|BUG:|Oops|WARNING:|soft lockup|hung task|blocked for more than|RCU stall' | sed -n '1{s/^\[ *[0-9.]*\] //;p;}' || true)
 				if [ -f "$WORK/stalled" ]; then
 					reason="$reason ($(cat "$WORK/stalled"))"
 				else
