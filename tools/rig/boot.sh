@@ -107,12 +107,21 @@ make_initramfs() {
 		echo "BOOT_TAG=$BOOT_TAG"
 		echo "$BOOT_GUEST_PARAMS"
 	} >"$stage/etc/vmtest.conf"
-	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base.
+	# base-kvm tests: the booted kernel's own KVM modules (the base), in /modules-base; with
+	# BASE_MODULES=DIR, the modules tools/build.sh put in DIR instead (e.g. the base commit built
+	# by the kit, with the flags of ours).
 	if cut -d'|' -f3 "$tsv" | grep -E '(^|,)base-kvm(=[^,]*)?(,|$)' >/dev/null; then
 		mkdir -p "$stage/modules-base"
+		if [ -n "${BASE_MODULES:-}" ]; then
+			echo "BASE_DESC='kit build in ${BASE_MODULES//\'/}'" >>"$stage/etc/vmtest.conf"
+		fi
 		for m in $KIT_MODULES; do
-			guest_module "$m" "$stage/modules-base/$m.ko.full" \
-				|| die "the $KERNEL kernel has $m built in: base-kvm needs it as a module"
+			if [ -n "${BASE_MODULES:-}" ]; then
+				cp "$BASE_MODULES/$m.ko" "$stage/modules-base/$m.ko.full"
+			else
+				guest_module "$m" "$stage/modules-base/$m.ko.full" \
+					|| die "the $KERNEL kernel has $m built in: base-kvm needs it as a module"
+			fi
 			strip --strip-debug -o "$stage/modules-base/$m.ko" "$stage/modules-base/$m.ko.full" \
 				|| die "could not strip the base $m.ko"
 			rm -f "$stage/modules-base/$m.ko.full"

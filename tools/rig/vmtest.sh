@@ -17,6 +17,9 @@
 #   VMTEST_TIMEOUT_SCALE=N  multiply every timeout by N (slow machines; default 1, 5 with KERNEL=debug)
 #   MODULES_OUT=DIR BUILD_DIR=DIR  where the KVM modules for TREE are built (as for make modules; default
 #                       build/modules/<release>): keeps the modules of a fixture tree apart
+#   BASE_MODULES=DIR    base-kvm tests load the KVM modules in DIR instead of the booted kernel's
+#                       own: a tools/build.sh output (BUILT-FOR must name the booted release),
+#                       e.g. the base commit built by the kit (tools/bench/roundtrip.sh does that)
 #   VMTEST_CMDLINE="..."  extra kernel command line arguments (debugging: "loglevel=7 initcall_debug")
 #   VMTEST_STALL_SECS=N  the progress watchdog: a guest whose userspace prints nothing for N s of
 #                       host time is taken for dead and stopped (default 120 x the timeout scale:
@@ -246,6 +249,13 @@ check_modules() {
 		[ -f "$dir/$m.ko" ] || die "$dir/$m.ko is missing after tools/build.sh"
 	done
 	MODDIR=$dir
+	if [ -n "${BASE_MODULES:-}" ]; then
+		[ "$(built_for_get "$BASE_MODULES" release)" = "$RIG_KREL" ] \
+			|| die "BASE_MODULES=$BASE_MODULES: its BUILT-FOR says release=$(built_for_get "$BASE_MODULES" release), the rig boots $RIG_KREL"
+		for m in $KIT_MODULES; do
+			[ -f "$BASE_MODULES/$m.ko" ] || die "BASE_MODULES=$BASE_MODULES has no $m.ko"
+		done
+	fi
 }
 
 # Rig kernel modules (tools/rig/kmod/NAME.c), built against the booted kernel's headers, into a
