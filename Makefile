@@ -8,7 +8,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 # Public variables (see README.md). Exported so that the scripts under tools/ see them.
-export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N BENCH_REPEAT
+export TREE SERIES KSRC KDIR USE_BUILDROOT W KVM_SERIES_CACHE RELEASE EMU TESTS KERNEL RESULTS DESTDIR BENCH_N BENCH_REPEAT BENCH_COUNT_N BENCH_BASE
 
 .PHONY: all help buildroot base tree sync modules export export-check reset-tree \
 	dkms install uninstall check check-full test-kit vmtest bench gates kernel gates-baseline fixtures-gates \
@@ -48,7 +48,8 @@ help:
 	@echo 'Variables: KSRC=<kernel git tree> KDIR=<prepared tree or headers> TREE=<dir>'
 	@echo '           SERIES=<dir> USE_BUILDROOT=0|1 W=1 RELEASE=<uname -r> DESTDIR=<dir>'
 	@echo '           KVM_SERIES_CACHE=<dir> EMU=qemu|bochs TESTS="a b" KERNEL=stock|debug'
-	@echo '           RESULTS=<dir> BENCH_N=<n> BENCH_REPEAT=<n> GATES="a b" FLAVOUR=debug|stock (README.md)'
+	@echo '           RESULTS=<dir> BENCH_N=<n> BENCH_REPEAT=<n> BENCH_COUNT_N=<n> BENCH_BASE=kit|booted'
+	@echo '           GATES="a b" FLAVOUR=debug|stock (README.md)'
 
 buildroot:
 	@tools/buildroot.sh ensure >/dev/null

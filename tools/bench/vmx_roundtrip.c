@@ -272,22 +272,23 @@ static void tracefs_write(const char *dir, const char *file, const char *text)
 
 static const char *kprobes_dir;
 
-/* Best effort, for what an earlier run that failed may have left, and at exit. */
-static void kprobes_clear(void)
+/*
+ * Disable and remove the probes, best effort: for what an earlier run that
+ * failed may have left, after the measurement, and at exit.
+ */
+static void kprobes_clear(const char *dir)
 {
 	char path[256], line[128];
 	int fd, i;
 
-	if (!kprobes_dir)
-		return;
-	snprintf(path, sizeof(path), "%s/events/vmx_roundtrip/enable", kprobes_dir);
+	snprintf(path, sizeof(path), "%s/events/vmx_roundtrip/enable", dir);
 	fd = open(path, O_WRONLY);
 	if (fd >= 0) {
 		/* Nothing more to do if it fails, at exit. */
 		(void)!write(fd, "0\n", 2);
 		close(fd);
 	}
-	snprintf(path, sizeof(path), "%s/kprobe_events", kprobes_dir);
+	snprintf(path, sizeof(path), "%s/kprobe_events", dir);
 	for (i = 0; i < NR_COUNTED; i++) {
 		fd = open(path, O_WRONLY | O_APPEND);
 		if (fd < 0)
@@ -299,34 +300,28 @@ static void kprobes_clear(void)
 	}
 }
 
+/* The probes of a run that stops on a failed assertion go at exit. */
+static void kprobes_at_exit(void)
+{
+	if (kprobes_dir)
+		kprobes_clear(kprobes_dir);
+}
+
 /* One kprobe per counted function, in the group vmx_roundtrip, enabled. */
 static void kprobes_add(const char *dir)
 {
 	char line[128];
 	int i;
 
+	kprobes_clear(dir);
 	kprobes_dir = dir;
-	kprobes_clear();
-	atexit(kprobes_clear);
+	atexit(kprobes_at_exit);
 	for (i = 0; i < NR_COUNTED; i++) {
 		snprintf(line, sizeof(line), "p:vmx_roundtrip/vmxrt_%s %s\n", counted[i],
 			 counted[i]);
 		tracefs_write(dir, "kprobe_events", line);
 	}
 	tracefs_write(dir, "events/vmx_roundtrip/enable", "1\n");
-}
-
-static void kprobes_remove(const char *dir)
-{
-	char line[128];
-	int i;
-
-	tracefs_write(dir, "events/vmx_roundtrip/enable", "0\n");
-	for (i = 0; i < NR_COUNTED; i++) {
-		snprintf(line, sizeof(line), "-:vmx_roundtrip/vmxrt_%s\n", counted[i]);
-		tracefs_write(dir, "kprobe_events", line);
-	}
-	kprobes_dir = NULL;
 }
 
 /* The hits of each counted function's kprobe so far, from kprobe_profile. */
@@ -532,8 +527,10 @@ int main(int argc, char *argv[])
 		}
 	}
 	TEST_ASSERT(reported, "L1 finished without reporting its figures");
-	if (count)
-		kprobes_remove(trace_dir);
+	if (count) {
+		kprobes_clear(trace_dir);
+		kprobes_dir = NULL;
+	}
 
 	pr_info("%lu round trips L2 -> L1 -> L2 (after %d not measured): %lu TSC cycles in L1\n",
 		round_trips, WARMUP_ROUND_TRIPS, cycles);
