@@ -348,24 +348,33 @@ static void kprobes_read(const char *dir, u64 hits[NR_COUNTED])
 	TEST_ASSERT_EQ(found, NR_COUNTED);
 }
 
+/* The size of all of @vm's memslots. */
+static size_t memslots_size(struct kvm_vm *vm)
+{
+	struct userspace_mem_region *region;
+	size_t total = 0;
+	int bkt;
+
+	hash_for_each(vm->regions.slot_hash, bkt, region, slot_node)
+		total += region->region.memory_size;
+	return total;
+}
+
 /*
  * Move every memslot of @vm into @fm, in place: the library's mapping of each
  * is replaced by one of the file's pages at the same address, with the same
  * contents, so everything that holds its addresses stays valid.  Before the
  * vCPU first runs, so no vCPU holds a translation of the old pages.
  */
-static size_t move_memslots(struct kvm_vm *vm, struct file_mem *fm, bool do_move)
+static void move_memslots(struct kvm_vm *vm, struct file_mem *fm)
 {
 	struct userspace_mem_region *region;
-	size_t total = 0, size;
 	void *copy, *p;
+	size_t size;
 	int bkt;
 
 	hash_for_each(vm->regions.slot_hash, bkt, region, slot_node) {
 		size = region->region.memory_size;
-		total += size;
-		if (!do_move)
-			continue;
 		TEST_ASSERT(fm->next + (off_t)size <= fm->end,
 			    "%s: more memory needed than sized", fm->path);
 		copy = malloc(size);
@@ -384,7 +393,6 @@ static size_t move_memslots(struct kvm_vm *vm, struct file_mem *fm, bool do_move
 			(long)fm->next);
 		fm->next += size;
 	}
-	return total;
 }
 
 static void print_usage(const char *name)
@@ -480,7 +488,7 @@ int main(int argc, char *argv[])
 
 	/* Everything L1 needs is allocated: the library's memslots have their final size. */
 	if (whole)
-		l1_size = move_memslots(vm, &mem, false);
+		l1_size = memslots_size(vm);
 	if (spec)
 		file_mem_open(&mem, spec, NR_PAGES * getpagesize() + l1_size);
 	if (mem.path)
@@ -489,7 +497,7 @@ int main(int argc, char *argv[])
 		pr_info("the pages are backed by anonymous memory\n");
 	pages = file_mem_alloc(&mem, NR_PAGES * getpagesize());
 	if (whole)
-		move_memslots(vm, &mem, true);
+		move_memslots(vm, &mem);
 	vm_set_user_memory_region(vm, PAGES_SLOT, 0, PAGES_GPA, NR_PAGES * getpagesize(), pages);
 	if (use_pages)
 		pr_info("virtual-APIC page at 0x%llx, APIC-access page at 0x%llx, MSR bitmaps on\n",
