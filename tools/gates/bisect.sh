@@ -57,8 +57,9 @@ done
 [ ! -f "$res/selftests.skipped" ] || echo "note: selftests not built: $(cat "$res/selftests.skipped")"
 # The configuration really built the optional parts (a Kconfig change must not hide them).
 if [ $bad -eq 0 ]; then
+	[ -f "$res/objects" ] || die "the series build left no list of objects ($res/objects)"
 	for o in vmx/tdx.o svm/sev.o hyperv.o xen.o smm.o vmx/hyperv.o svm/hyperv.o; do
-		[ -f "$OBJ/arch/x86/kvm/$o" ] || { gate_fail "arch/x86/kvm/$o was not built: the project configuration lost an option"; bad=$((bad + 1)); }
+		grep -qxF "arch/x86/kvm/$o" "$res/objects" || { gate_fail "arch/x86/kvm/$o was not built: the project configuration lost an option"; bad=$((bad + 1)); }
 	done
 fi
 [ $bad -eq 0 ] || { echo "FAIL: $bad problem(s) in the series (above)"; exit 1; }

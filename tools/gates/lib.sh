@@ -12,6 +12,8 @@ GATES_CC=$KIT_CC
 KERNELS=$KIT_CACHE/kernels
 GATES_TOOLS=$KIT_CACHE/tools
 GATES_WORK=${GATES_WORK:-$KIT_TOP/build/gates}
+# The series builds' results, shared by the clones of the machine (series-build.sh).
+GATES_CACHE=${GATES_CACHE:-$KIT_CACHE/gates/builds}
 
 buildroot() { "$KIT_TOP/tools/buildroot.sh" "$@"; }
 

@@ -2,7 +2,9 @@
 # Build every patch of SERIES, one at a time, the way the bisect and warnings gates need it.
 # Not a gate itself: tools/gates/bisect.sh and warnings.sh call it, and whichever runs first
 # does the work; the other reuses the results (keyed by the series, the base, the project
-# configuration and this recipe). Prints the results directory:
+# configuration, this recipe, the build root, the compiler and the checkers), which are also
+# kept for the machine's other clones in GATES_CACHE (~/.cache/kvm-series/gates/builds). Prints
+# the results directory:
 #
 #   0000.log, 0000.rc            the base: make W=1 arch/x86/kvm/ (every KVM object, virt/kvm
 #                                included: arch/x86/kvm/Makefile builds virt/kvm's objects)
@@ -14,6 +16,8 @@
 #                                series touches what the selftests are built from
 #   cocci.files, cocci.log       coccicheck MODE=report on the KVM .c files the series changes
 #                                (final tree; kbuild's C=1 mode, one file at a time)
+#   objects                      the objects linked into kvm.ko, kvm-intel.ko and kvm-amd.ko
+#   seconds                      how long the build took
 #   done                         all of the above is complete
 #
 # Scratch tree: build/gates/src (a clone of the base sharing its objects); output:
@@ -30,14 +34,57 @@ base_info
 cfg=$("$KIT_TOP/tools/kernel/build.sh" config stock)
 checker_tools
 
+br=$(buildroot path)
 key=$({
 	echo "recipe=$GATES_RECIPE base=$BASE_COMMIT selftests=${GATES_SELFTESTS:-auto}"
-	sha256sum "$cfg" "$KIT_TOP/tools/gates/series-build.sh" "$GATES_DIR/lib.sh" | cut -d' ' -f1
+	echo "buildroot=$br cc=$GATES_CC sparse=$SPARSE_DIR cocci=$COCCI_DIR"
+	sha256sum "$cfg" "$KIT_TOP/tools/gates/series-build.sh" "$GATES_DIR/lib.sh" \
+		"$KIT_TOP/tools/buildroot.sh" | cut -d' ' -f1
 	cat "$SERIES/series"
 	for p in $patches; do cat "$SERIES/$p"; done
 } | sha256sum | cut -c1-16)
 RES=$GATES_WORK/builds/$key
-if [ -f "$RES/done" ]; then
+# The results are also kept in the machine cache (GATES_CACHE), for every clone of this machine:
+# text files (the logs, the exit codes, the objects built) whose paths into this clone's
+# scratch directory are stored as @GATES_WORK@. The key covers what decides them.
+CACHED=$GATES_CACHE/$key
+
+# swap_path FROM TO <IN >OUT: every FROM replaced by TO, both taken literally.
+swap_path() {
+	FROM=$1 TO=$2 awk '{
+		out = ""
+		while ((i = index($0, ENVIRON["FROM"])) > 0) {
+			out = out substr($0, 1, i - 1) ENVIRON["TO"]
+			$0 = substr($0, i + length(ENVIRON["FROM"]))
+		}
+		print out $0
+	}'
+}
+
+# copy_results FROM-DIR TO-DIR FROM-PATH TO-PATH: the results of FROM-DIR in TO-DIR, written
+# whole in a temporary directory first and "done" last, so that a reader never finds a partial
+# set marked done. Fails if TO-DIR exists.
+copy_results() {
+	local from=$1 to=$2 f tmp=$2.tmp.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	for f in "$from"/*; do
+		[ "${f##*/}" = "done" ] || swap_path "$3" "$4" <"$f" >"$tmp/${f##*/}"
+	done
+	: >"$tmp/done"
+	mv -T "$tmp" "$to"
+}
+
+# restore_cached: the cached results into RES, if the cache has them.
+restore_cached() {
+	[ -f "$CACHED/done" ] || return 1
+	rm -rf "$RES"
+	mkdir -p "${RES%/*}"
+	copy_results "$CACHED" "$RES" @GATES_WORK@ "$GATES_WORK"
+	log "gates: reusing the series build of $(date -r "$CACHED/done" '+%F %T') ($CACHED)"
+}
+
+if [ -f "$RES/done" ] || restore_cached; then
 	echo "$RES"
 	exit 0
 fi
@@ -88,6 +135,11 @@ build_selftests() { # NNNN
 }
 
 build_lock
+# Another clone may have built it while this one waited for the lock.
+if restore_cached; then
+	echo "$RES"
+	exit 0
+fi
 rm -rf "$RES"
 mkdir -p "$RES" "$OBJ"
 start=$(date +%s)
@@ -141,6 +193,15 @@ if [ ! -f "$RES/$n.apply" ]; then
 		echo "$rc" >"$RES/cocci.rc"
 	fi
 fi
+# The KVM objects the configuration linked into the modules (tools/gates/bisect.sh checks the
+# optional ones); kbuild rewrites the .mod files on every build, stale objects are not in them.
+cat "$OBJ"/arch/x86/kvm/{kvm,kvm-intel,kvm-amd}.mod | LC_ALL=C sort >"$RES/objects"
 since "$start" >"$RES/seconds"
 : >"$RES/done"
+# Publish once (still under build_lock): an entry that exists is never replaced.
+if [ ! -d "$CACHED" ]; then
+	mkdir -p "$GATES_CACHE"
+	clean_stale_tmp "$CACHED"
+	copy_results "$RES" "$CACHED" "$GATES_WORK" @GATES_WORK@
+fi
 echo "$RES"
