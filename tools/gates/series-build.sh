@@ -16,7 +16,7 @@
 #                                series touches what the selftests are built from
 #   cocci.files, cocci.log       coccicheck MODE=report on the KVM .c files the series changes
 #                                (final tree; kbuild's C=1 mode, one file at a time)
-#   objects                      the objects linked into kvm.ko, kvm-intel.ko and kvm-amd.ko
+#   objects                      the objects the configuration puts into kvm.ko, kvm-intel.ko, kvm-amd.ko
 #   seconds                      how long the build took
 #   done                         all of the above is complete
 #
@@ -51,7 +51,8 @@ CACHED=$GATES_CACHE/$key
 
 # swap_path FROM TO <IN >OUT: every FROM replaced by TO, both taken literally.
 swap_path() {
-	FROM=$1 TO=$2 awk '{
+	[ -n "$1" ] || return 1
+	FROM=$1 TO=$2 LC_ALL=C awk '{
 		out = ""
 		while ((i = index($0, ENVIRON["FROM"])) > 0) {
 			out = out substr($0, 1, i - 1) ENVIRON["TO"]
@@ -63,24 +64,23 @@ swap_path() {
 
 # copy_results FROM-DIR TO-DIR FROM-PATH TO-PATH: the results of FROM-DIR in TO-DIR, written
 # whole in a temporary directory first and "done" last, so that a reader never finds a partial
-# set marked done. Fails if TO-DIR exists.
+# set marked done. Returns 1, leaving nothing behind, on any failure (it runs where set -e does
+# not apply) or if TO-DIR exists.
 copy_results() {
 	local from=$1 to=$2 f tmp=$2.tmp.$$
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
+	rm -rf "$tmp" && mkdir -p "$tmp" || return 1
 	for f in "$from"/*; do
-		[ "${f##*/}" = "done" ] || swap_path "$3" "$4" <"$f" >"$tmp/${f##*/}"
+		[ "${f##*/}" != "done" ] || continue
+		{ [ -f "$f" ] && swap_path "$3" "$4" <"$f" >"$tmp/${f##*/}"; } || { rm -rf "$tmp"; return 1; }
 	done
-	: >"$tmp/done"
-	mv -T "$tmp" "$to"
+	{ : >"$tmp/done" && mv -T "$tmp" "$to"; } || { rm -rf "$tmp"; return 1; }
 }
 
-# restore_cached: the cached results into RES, if the cache has them.
+# restore_cached: the cached results into RES, if the cache has them; 1 if not (then build).
 restore_cached() {
 	[ -f "$CACHED/done" ] || return 1
-	rm -rf "$RES"
-	mkdir -p "${RES%/*}"
-	copy_results "$CACHED" "$RES" @GATES_WORK@ "$GATES_WORK"
+	rm -rf "$RES" && mkdir -p "${RES%/*}" || return 1
+	copy_results "$CACHED" "$RES" @GATES_WORK@ "$GATES_WORK" || return 1
 	log "gates: reusing the series build of $(date -r "$CACHED/done" '+%F %T') ($CACHED)"
 }
 
@@ -135,8 +135,8 @@ build_selftests() { # NNNN
 }
 
 build_lock
-# Another clone may have built it while this one waited for the lock.
-if restore_cached; then
+# Another run may have built it while this one waited for the lock.
+if [ -f "$RES/done" ] || restore_cached; then
 	echo "$RES"
 	exit 0
 fi
@@ -193,15 +193,19 @@ if [ ! -f "$RES/$n.apply" ]; then
 		echo "$rc" >"$RES/cocci.rc"
 	fi
 fi
-# The KVM objects the configuration linked into the modules (tools/gates/bisect.sh checks the
+# The KVM objects the configuration puts into the modules (tools/gates/bisect.sh checks the
 # optional ones); kbuild rewrites the .mod files on every build, stale objects are not in them.
-cat "$OBJ"/arch/x86/kvm/{kvm,kvm-intel,kvm-amd}.mod | LC_ALL=C sort >"$RES/objects"
+for f in "$OBJ"/arch/x86/kvm/{kvm,kvm-intel,kvm-amd}.mod; do
+	[ ! -f "$f" ] || cat "$f"
+done | LC_ALL=C sort >"$RES/objects"
 since "$start" >"$RES/seconds"
 : >"$RES/done"
 # Publish once (still under build_lock): an entry that exists is never replaced.
+# Not a failure of the build if it cannot be kept.
 if [ ! -d "$CACHED" ]; then
-	mkdir -p "$GATES_CACHE"
 	clean_stale_tmp "$CACHED"
-	copy_results "$RES" "$CACHED" "$GATES_WORK" @GATES_WORK@
+	if ! { mkdir -p "$GATES_CACHE" && copy_results "$RES" "$CACHED" "$GATES_WORK" @GATES_WORK@; }; then
+		warn "could not keep the series build in $CACHED"
+	fi
 fi
 echo "$RES"
